@@ -1,0 +1,707 @@
+package infra
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Namespace is the Pulumi project name and so the namespace of every fargo config key.
+const Namespace = "fargo"
+
+// ConfigKeys lists every fargo config key the program reads, without the namespace.
+// A stack file that sets any other fargo key is refused.
+var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget"}
+
+// NAT strategies accepted by fargo:network.nat.
+const (
+	NatNone   = "none"
+	NatSingle = "single"
+	NatPerAz  = "perAz"
+)
+
+// Config is the typed, validated configuration of one stack. It is built once by
+// ParseConfig; components receive the parts they need and never read config themselves.
+type Config struct {
+	// Project and Stack name the Pulumi project and stack.
+	Project, Stack string
+	// Region is aws:region.
+	Region string
+	// Network is fargo:network.
+	Network NetworkConfig
+	// Services is fargo:services, sorted by name.
+	Services []ServiceConfig
+	// Registry is fargo:registry.
+	Registry RegistryConfig
+	// Cluster is fargo:cluster.
+	Cluster ClusterConfig
+	// DeletionProtection is fargo:deletionProtection: the load balancer refuses deletion
+	// and the repositories refuse to be deleted while they hold images.
+	DeletionProtection bool
+	// Domain is fargo:domain, nil when the site is served on the load balancer's own name.
+	Domain *DomainConfig
+	// Budget is fargo:budget, nil when no budget alarm is wanted.
+	Budget *BudgetConfig
+}
+
+// NetworkConfig is fargo:network.
+type NetworkConfig struct {
+	// Cidr is the VPC's IPv4 range.
+	Cidr string `json:"cidr"`
+	// AvailabilityZones is how many zones the VPC spans (at least 2, for the load balancer).
+	AvailabilityZones int `json:"availabilityZones"`
+	// Nat is none, single or perAz.
+	Nat string `json:"nat"`
+}
+
+// ServiceConfig is one entry of fargo:services.
+type ServiceConfig struct {
+	// Name is the map key: the service's name in every AWS resource name.
+	Name string `json:"-"`
+	// Port is the container port the load balancer sends traffic to.
+	Port int `json:"port"`
+	// Cpu is the task's CPU in units (1024 = 1 vCPU).
+	Cpu int `json:"cpu"`
+	// Memory is the task's memory in MiB.
+	Memory int `json:"memory"`
+	// Architecture is X86_64 or ARM64.
+	Architecture string `json:"architecture"`
+	// Paths are the load balancer path patterns routed to the service; empty for the
+	// one service that takes the default route.
+	Paths []string `json:"paths"`
+	// Priority orders the service's listener rule (lower is evaluated first); required
+	// when Paths is set, and unique.
+	Priority int `json:"priority"`
+	// HealthCheckPath is the path the load balancer polls.
+	HealthCheckPath string `json:"healthCheckPath"`
+	// MinTasks and MaxTasks bound auto scaling.
+	MinTasks int `json:"minTasks"`
+	MaxTasks int `json:"maxTasks"`
+	// TargetCpuPercent and TargetMemoryPercent are the auto scaling targets.
+	TargetCpuPercent    int `json:"targetCpuPercent"`
+	TargetMemoryPercent int `json:"targetMemoryPercent"`
+	// Environment holds plain, non-secret environment variables.
+	Environment map[string]string `json:"environment"`
+	// Image, when set, is a full image reference run instead of the service's repository.
+	Image string `json:"image"`
+	// Build, when set, builds the image from a Docker context at deploy time.
+	Build *BuildConfig `json:"build"`
+	// User is the container's user (uid or uid:gid); never root.
+	User string `json:"user"`
+	// ReadonlyRootFilesystem keeps the container's root filesystem read-only; /tmp stays writable.
+	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem"`
+}
+
+// BuildConfig names a Docker build context for a service.
+type BuildConfig struct {
+	// Context is the build context directory, relative to the project.
+	Context string `json:"context"`
+	// Dockerfile is the Dockerfile's path; empty means Context/Dockerfile.
+	Dockerfile string `json:"dockerfile"`
+}
+
+// DefaultRoute reports whether the service takes the listener's default route.
+func (s ServiceConfig) DefaultRoute() bool { return len(s.Paths) == 0 }
+
+// RegistryConfig is fargo:registry.
+type RegistryConfig struct {
+	// UntaggedExpiryDays is how long an untagged image is kept.
+	UntaggedExpiryDays int `json:"untaggedExpiryDays"`
+	// KeepTagged is how many tagged images are kept per repository, newest first.
+	KeepTagged int `json:"keepTagged"`
+	// ImmutableTags forbids pushing an existing tag again.
+	ImmutableTags *bool `json:"immutableTags"`
+	// ForceDelete lets the stack be destroyed while the repositories hold images.
+	ForceDelete bool `json:"forceDelete"`
+}
+
+// ClusterConfig is fargo:cluster.
+type ClusterConfig struct {
+	// ContainerInsights turns on CloudWatch Container Insights (billed per metric).
+	ContainerInsights bool `json:"containerInsights"`
+	// LogRetentionDays is how long container logs are kept.
+	LogRetentionDays int `json:"logRetentionDays"`
+	// Capacity splits tasks between on-demand Fargate and Fargate Spot.
+	Capacity CapacityConfig `json:"capacity"`
+}
+
+// CapacityConfig is the capacity provider strategy shared by every service.
+type CapacityConfig struct {
+	// OnDemandBase is how many tasks always run on on-demand Fargate.
+	OnDemandBase int `json:"onDemandBase"`
+	// OnDemandWeight and SpotWeight split the tasks above the base.
+	OnDemandWeight int  `json:"onDemandWeight"`
+	SpotWeight     *int `json:"spotWeight"`
+}
+
+// Spot returns the Spot weight (default 1).
+func (c CapacityConfig) Spot() int {
+	if c.SpotWeight == nil {
+		return 1
+	}
+	return *c.SpotWeight
+}
+
+// DomainConfig is fargo:domain.
+type DomainConfig struct {
+	// Zone is the hosted zone's domain, e.g. example.com.
+	Zone string `json:"zone"`
+	// Host is the site's label in the zone, e.g. www; empty for the apex.
+	Host string `json:"host"`
+	// CreateZone creates the hosted zone; otherwise an existing one is looked up.
+	CreateZone bool `json:"createZone"`
+}
+
+// Name is the site's fully qualified domain name.
+func (d DomainConfig) Name() string {
+	if d.Host == "" {
+		return d.Zone
+	}
+	return d.Host + "." + d.Zone
+}
+
+// BudgetConfig is fargo:budget.
+type BudgetConfig struct {
+	// MonthlyLimit is the monthly cost budget in USD.
+	MonthlyLimit float64 `json:"monthlyLimit"`
+	// Emails receive the alerts.
+	Emails []string `json:"emails"`
+}
+
+// Defaults shared by the code and Pulumi.yaml (a test keeps the two in step).
+const (
+	DefaultCidr                = "10.0.0.0/16"
+	DefaultAvailabilityZones   = 2
+	DefaultPort                = 3000
+	DefaultCpu                 = 512
+	DefaultMemory              = 1024
+	DefaultArchitecture        = "X86_64"
+	DefaultHealthCheckPath     = "/"
+	DefaultTargetCpuPercent    = 60
+	DefaultTargetMemoryPercent = 75
+	DefaultUser                = "1000"
+	DefaultUntaggedExpiryDays  = 1
+	DefaultKeepTagged          = 20
+	DefaultLogRetentionDays    = 30
+)
+
+// ConfigError is a configuration value the program refuses.
+type ConfigError struct {
+	// Key is the full config key and path, e.g. fargo:services.backend.cpu.
+	Key string
+	// Msg says what is wrong and what is allowed.
+	Msg string
+}
+
+func (e *ConfigError) Error() string { return e.Key + ": " + e.Msg }
+
+func errorf(key, format string, args ...any) error {
+	return &ConfigError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ParseConfig decodes and validates the stack's configuration. get returns the raw
+// string of a fully qualified key (objects as JSON), as pulumi.Context.GetConfig does.
+func ParseConfig(project, stack string, get func(key string) (string, bool)) (*Config, error) {
+	c := &Config{Project: project, Stack: stack}
+	region, ok := get("aws:region")
+	if !ok || region == "" {
+		return nil, errorf("aws:region", "is not set; set it with `pulumi config set aws:region ap-northeast-2`")
+	}
+	if !regionPattern.MatchString(region) {
+		return nil, errorf("aws:region", "%q is not an AWS region name like ap-northeast-2", region)
+	}
+	c.Region = region
+
+	steps := []func(get func(string) (string, bool)) error{
+		c.parseNetwork, c.parseServices, c.parseRegistry, c.parseCluster,
+		c.parseDeletionProtection, c.parseDomain, c.parseBudget,
+	}
+	for _, step := range steps {
+		if err := step(get); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+
+func fullKey(k string) string { return Namespace + ":" + k }
+
+// decodeStrict decodes one JSON object into out, refusing unknown keys and naming
+// the key path on type errors.
+func decodeStrict(key, raw string, out any) error {
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
+		return describeJSONError(key, raw, out, err)
+	}
+	if dec.More() {
+		return errorf(key, "holds more than one value; expected a single object")
+	}
+	return nil
+}
+
+func describeJSONError(key, raw string, out any, err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		k := key
+		if typeErr.Field != "" {
+			k = key + "." + typeErr.Field
+		}
+		return errorf(k, "is a %s, expected %s", jsonKind(typeErr.Value), goKind(typeErr.Type))
+	case errors.As(err, &syntaxErr):
+		return errorf(key, "is not a valid object (%v); got %s", err, clip(raw))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return errorf(key, "unknown key %s; allowed keys: %s", field, strings.Join(jsonFields(out), ", "))
+	default:
+		return errorf(key, "cannot be read: %v", err)
+	}
+}
+
+func jsonKind(v string) string {
+	switch {
+	case v == "bool":
+		return "boolean"
+	case v == "array":
+		return "list"
+	case v == "object":
+		return "map"
+	case strings.HasPrefix(v, "number "):
+		return "number (" + strings.TrimPrefix(v, "number ") + ")"
+	}
+	return v
+}
+
+func goKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a map of keys"
+	}
+	return t.String()
+}
+
+// jsonFields lists the JSON keys a struct accepts.
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}
+
+func (c *Config) parseNetwork(get func(string) (string, bool)) error {
+	key := fullKey("network")
+	n := NetworkConfig{Cidr: DefaultCidr, AvailabilityZones: DefaultAvailabilityZones, Nat: NatNone}
+	if raw, ok := get(key); ok {
+		if err := decodeStrict(key, raw, &n); err != nil {
+			return err
+		}
+	}
+	ip, ipnet, err := net.ParseCIDR(n.Cidr)
+	if err != nil || ip.To4() == nil {
+		return errorf(key+".cidr", "%q is not an IPv4 CIDR block like 10.0.0.0/16", n.Cidr)
+	}
+	if !ip.Equal(ipnet.IP) {
+		return errorf(key+".cidr", "%q has host bits set; did you mean %s?", n.Cidr, ipnet)
+	}
+	if ones, _ := ipnet.Mask.Size(); ones < 16 || ones > 20 {
+		return errorf(key+".cidr", "%q is a /%d; allowed sizes are /16 to /20 (AWS allows at most /16, and the subnets need room)", n.Cidr, ones)
+	}
+	if !ip.IsPrivate() {
+		return errorf(key+".cidr", "%q is not a private range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16", n.Cidr)
+	}
+	if n.AvailabilityZones < 2 || n.AvailabilityZones > 6 {
+		return errorf(key+".availabilityZones", "%d is not allowed; use 2 to 6 (an Application Load Balancer needs at least 2)", n.AvailabilityZones)
+	}
+	if !slices.Contains([]string{NatNone, NatSingle, NatPerAz}, n.Nat) {
+		return errorf(key+".nat", "%q is not allowed; use none (tasks in public subnets, no NAT), single (one NAT gateway) or perAz (one NAT gateway per zone)", n.Nat)
+	}
+	c.Network = n
+	return nil
+}
+
+var (
+	serviceNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`)
+	envNamePattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	pathPattern        = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
+	userPattern        = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
+	// secretLooking matches environment variable names that carry credentials.
+	secretLooking = regexp.MustCompile(`KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL`)
+)
+
+// fargatePairs maps each Fargate CPU size to its allowed memory sizes in MiB.
+var fargatePairs = map[int][]int{
+	256:   {512, 1024, 2048},
+	512:   memoryRange(1024, 4096, 1024),
+	1024:  memoryRange(2048, 8192, 1024),
+	2048:  memoryRange(4096, 16384, 1024),
+	4096:  memoryRange(8192, 30720, 1024),
+	8192:  memoryRange(16384, 61440, 4096),
+	16384: memoryRange(32768, 122880, 8192),
+}
+
+func memoryRange(from, to, step int) []int {
+	var out []int
+	for m := from; m <= to; m += step {
+		out = append(out, m)
+	}
+	return out
+}
+
+func (c *Config) parseServices(get func(string) (string, bool)) error {
+	key := fullKey("services")
+	raw, ok := get(key)
+	if !ok {
+		return errorf(key, "is not set; declare at least one service, e.g. frontend with no paths (the default route)")
+	}
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &entries); err != nil {
+		return errorf(key, "must be a map from service name to its settings; got %s", clip(raw))
+	}
+	if len(entries) == 0 {
+		return errorf(key, "is empty; declare at least one service")
+	}
+	names := make([]string, 0, len(entries))
+	for name := range entries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+
+	var services []ServiceConfig
+	for _, name := range names {
+		s, err := parseService(key, name, entries[name])
+		if err != nil {
+			return err
+		}
+		services = append(services, s)
+	}
+	if err := checkRoutes(key, services); err != nil {
+		return err
+	}
+	c.Services = services
+	return nil
+}
+
+func parseService(key, name string, raw json.RawMessage) (ServiceConfig, error) {
+	k := key + "." + name
+	if !serviceNamePattern.MatchString(name) {
+		return ServiceConfig{}, errorf(k, "%q is not a usable service name; use 2 to 16 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", name)
+	}
+	s := ServiceConfig{
+		Port: DefaultPort, Cpu: DefaultCpu, Memory: DefaultMemory, Architecture: DefaultArchitecture,
+		HealthCheckPath: DefaultHealthCheckPath, MinTasks: 1,
+		TargetCpuPercent: DefaultTargetCpuPercent, TargetMemoryPercent: DefaultTargetMemoryPercent,
+		User: DefaultUser,
+	}
+	if string(raw) == "null" {
+		return ServiceConfig{}, errorf(k, "has no settings; give it at least a port")
+	}
+	if err := decodeStrict(k, string(raw), &s); err != nil {
+		return ServiceConfig{}, err
+	}
+	s.Name = name
+	if s.MaxTasks == 0 && !bytes.Contains(raw, []byte(`"maxTasks"`)) {
+		s.MaxTasks = s.MinTasks
+	}
+	return s, validateService(k, s)
+}
+
+func validateService(k string, s ServiceConfig) error {
+	if s.Port < 1 || s.Port > 65535 {
+		return errorf(k+".port", "%d is out of range; use 1 to 65535", s.Port)
+	}
+	mems, ok := fargatePairs[s.Cpu]
+	if !ok {
+		return errorf(k+".cpu", "%d is not a Fargate CPU size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", s.Cpu)
+	}
+	if !slices.Contains(mems, s.Memory) {
+		return errorf(k+".memory", "%d MiB is not allowed with cpu %d; Fargate allows %s", s.Memory, s.Cpu, describeMemory(mems))
+	}
+	if s.Architecture != "X86_64" && s.Architecture != "ARM64" {
+		return errorf(k+".architecture", "%q is not allowed; use X86_64 or ARM64", s.Architecture)
+	}
+	if len(s.Paths) > 5 {
+		return errorf(k+".paths", "has %d patterns; a listener rule takes at most 5", len(s.Paths))
+	}
+	for i, p := range s.Paths {
+		if len(p) > 128 || !pathPattern.MatchString(p) {
+			return errorf(fmt.Sprintf("%s.paths[%d]", k, i), "%q is not a load balancer path pattern; it must start with / and use only letters, digits and _-.$/~\"'@:+&*? (at most 128 characters)", p)
+		}
+	}
+	if len(s.Paths) > 0 && (s.Priority < 1 || s.Priority > 50000) {
+		return errorf(k+".priority", "%d is not allowed; a path-routed service needs a listener rule priority from 1 to 50000 (lower is matched first)", s.Priority)
+	}
+	if len(s.Paths) == 0 && s.Priority != 0 {
+		return errorf(k+".priority", "is set but the service has no paths; only path-routed services have listener rules")
+	}
+	if len(s.HealthCheckPath) > 1024 || !pathPattern.MatchString(s.HealthCheckPath) || strings.ContainsAny(s.HealthCheckPath, "*?") {
+		return errorf(k+".healthCheckPath", "%q is not a health check path; it must start with / and contain no wildcards", s.HealthCheckPath)
+	}
+	if s.MinTasks < 1 || s.MinTasks > 1000 {
+		return errorf(k+".minTasks", "%d is not allowed; use 1 to 1000", s.MinTasks)
+	}
+	if s.MaxTasks < s.MinTasks || s.MaxTasks > 1000 {
+		return errorf(k+".maxTasks", "%d is not allowed; use minTasks (%d) to 1000", s.MaxTasks, s.MinTasks)
+	}
+	if s.TargetCpuPercent < 10 || s.TargetCpuPercent > 95 {
+		return errorf(k+".targetCpuPercent", "%d is not allowed; use 10 to 95", s.TargetCpuPercent)
+	}
+	if s.TargetMemoryPercent < 10 || s.TargetMemoryPercent > 95 {
+		return errorf(k+".targetMemoryPercent", "%d is not allowed; use 10 to 95", s.TargetMemoryPercent)
+	}
+	if err := validateEnvironment(k+".environment", s.Environment); err != nil {
+		return err
+	}
+	if s.Image != "" && s.Build != nil {
+		return errorf(k, "sets both image and build; choose one")
+	}
+	if s.Image != "" && strings.ContainsAny(s.Image, " \t\n") {
+		return errorf(k+".image", "%q is not an image reference", s.Image)
+	}
+	if s.Build != nil && s.Build.Context == "" {
+		return errorf(k+".build.context", "is empty; name the Docker build context directory")
+	}
+	if !userPattern.MatchString(s.User) {
+		return errorf(k+".user", "%q is not allowed; give a numeric uid or uid:gid, e.g. 1000", s.User)
+	}
+	if uid, _, _ := strings.Cut(s.User, ":"); uid == "0" || strings.Trim(uid, "0") == "" {
+		return errorf(k+".user", "%q is root; containers run as a non-root user (e.g. 1000, the node user)", s.User)
+	}
+	return nil
+}
+
+func describeMemory(mems []int) string {
+	if len(mems) <= 3 {
+		parts := make([]string, len(mems))
+		for i, m := range mems {
+			parts[i] = strconv.Itoa(m)
+		}
+		return strings.Join(parts, ", ") + " MiB"
+	}
+	return fmt.Sprintf("%d to %d MiB in steps of %d", mems[0], mems[len(mems)-1], mems[1]-mems[0])
+}
+
+// reservedEnv are names AWS Security Hub ECS.8 treats as credentials in plain text.
+var reservedEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}
+
+func validateEnvironment(k string, env map[string]string) error {
+	names := make([]string, 0, len(env))
+	for name := range env {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !envNamePattern.MatchString(name) {
+			return errorf(k+"."+name, "is not a valid environment variable name; use letters, digits and _, not starting with a digit")
+		}
+		if slices.Contains(reservedEnv, name) || secretLooking.MatchString(strings.ToUpper(name)) {
+			return errorf(k+"."+name, "looks like a secret; plain environment values are stored in clear text in the task definition, so pass it from SSM Parameter Store or Secrets Manager instead")
+		}
+	}
+	return nil
+}
+
+// checkRoutes enforces one default-route service and unique paths and priorities.
+func checkRoutes(key string, services []ServiceConfig) error {
+	var defaults []string
+	paths := map[string]string{}
+	priorities := map[int]string{}
+	for _, s := range services {
+		if s.DefaultRoute() {
+			defaults = append(defaults, s.Name)
+			continue
+		}
+		for _, p := range s.Paths {
+			if other, dup := paths[p]; dup {
+				return errorf(key+"."+s.Name+".paths", "%q is already routed to %s; each path pattern goes to one service", p, other)
+			}
+			paths[p] = s.Name
+		}
+		if other, dup := priorities[s.Priority]; dup {
+			return errorf(key+"."+s.Name+".priority", "%d is already used by %s; priorities must be unique", s.Priority, other)
+		}
+		priorities[s.Priority] = s.Name
+	}
+	switch len(defaults) {
+	case 1:
+		return nil
+	case 0:
+		return errorf(key, "no service takes the default route; leave paths empty on exactly one service")
+	default:
+		return errorf(key, "%s all have no paths; exactly one service may take the default route", strings.Join(defaults, ", "))
+	}
+}
+
+func (c *Config) parseRegistry(get func(string) (string, bool)) error {
+	key := fullKey("registry")
+	r := RegistryConfig{UntaggedExpiryDays: DefaultUntaggedExpiryDays, KeepTagged: DefaultKeepTagged}
+	if raw, ok := get(key); ok {
+		if err := decodeStrict(key, raw, &r); err != nil {
+			return err
+		}
+	}
+	if r.UntaggedExpiryDays < 1 || r.UntaggedExpiryDays > 3650 {
+		return errorf(key+".untaggedExpiryDays", "%d is not allowed; use 1 to 3650", r.UntaggedExpiryDays)
+	}
+	if r.KeepTagged < 1 || r.KeepTagged > 10000 {
+		return errorf(key+".keepTagged", "%d is not allowed; keep 1 to 10000 tagged images", r.KeepTagged)
+	}
+	if r.ImmutableTags == nil {
+		t := true
+		r.ImmutableTags = &t
+	}
+	c.Registry = r
+	return nil
+}
+
+// logRetentionDays are the values CloudWatch Logs accepts (0, never expire, is refused on purpose).
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+func (c *Config) parseCluster(get func(string) (string, bool)) error {
+	key := fullKey("cluster")
+	cl := ClusterConfig{LogRetentionDays: DefaultLogRetentionDays}
+	if raw, ok := get(key); ok {
+		if err := decodeStrict(key, raw, &cl); err != nil {
+			return err
+		}
+	}
+	if !slices.Contains(logRetentionDays, cl.LogRetentionDays) {
+		return errorf(key+".logRetentionDays", "%d is not allowed; CloudWatch Logs accepts %v", cl.LogRetentionDays, logRetentionDays)
+	}
+	cp := cl.Capacity
+	if cp.OnDemandBase < 0 || cp.OnDemandBase > 100000 {
+		return errorf(key+".capacity.onDemandBase", "%d is not allowed; use 0 to 100000", cp.OnDemandBase)
+	}
+	if cp.OnDemandWeight < 0 || cp.OnDemandWeight > 1000 {
+		return errorf(key+".capacity.onDemandWeight", "%d is not allowed; use 0 to 1000", cp.OnDemandWeight)
+	}
+	if cp.Spot() < 0 || cp.Spot() > 1000 {
+		return errorf(key+".capacity.spotWeight", "%d is not allowed; use 0 to 1000", cp.Spot())
+	}
+	if cp.OnDemandWeight+cp.Spot() == 0 {
+		return errorf(key+".capacity", "onDemandWeight and spotWeight are both 0; at least one must be positive")
+	}
+	c.Cluster = cl
+	return nil
+}
+
+func (c *Config) parseDeletionProtection(get func(string) (string, bool)) error {
+	key := fullKey("deletionProtection")
+	raw, ok := get(key)
+	if !ok {
+		return nil
+	}
+	v, err := strconv.ParseBool(raw)
+	if err != nil {
+		return errorf(key, "%q is not allowed; use true or false", raw)
+	}
+	c.DeletionProtection = v
+	return nil
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func validDNSName(name string) bool {
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if !dnsLabel.MatchString(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Config) parseDomain(get func(string) (string, bool)) error {
+	key := fullKey("domain")
+	raw, ok := get(key)
+	if !ok {
+		return nil
+	}
+	var d DomainConfig
+	if err := decodeStrict(key, raw, &d); err != nil {
+		return err
+	}
+	d.Zone = strings.TrimSuffix(d.Zone, ".")
+	if !validDNSName(d.Zone) || !strings.Contains(d.Zone, ".") {
+		return errorf(key+".zone", "%q is not a domain name like example.com (lowercase letters, digits, hyphens and dots)", d.Zone)
+	}
+	if d.Host != "" && (strings.Contains(d.Host, ".") || !dnsLabel.MatchString(d.Host)) {
+		return errorf(key+".host", "%q is not a single DNS label like www; leave it empty for the zone's apex", d.Host)
+	}
+	if len(d.Name()) > 253 {
+		return errorf(key, "%q is longer than 253 characters", d.Name())
+	}
+	c.Domain = &d
+	return nil
+}
+
+func (c *Config) parseBudget(get func(string) (string, bool)) error {
+	key := fullKey("budget")
+	raw, ok := get(key)
+	if !ok {
+		return nil
+	}
+	var b BudgetConfig
+	if err := decodeStrict(key, raw, &b); err != nil {
+		return err
+	}
+	if b.MonthlyLimit <= 0 || b.MonthlyLimit > 1_000_000 {
+		return errorf(key+".monthlyLimit", "%v is not allowed; give a monthly amount in USD above 0", b.MonthlyLimit)
+	}
+	if len(b.Emails) == 0 || len(b.Emails) > 10 {
+		return errorf(key+".emails", "has %d addresses; give 1 to 10 (AWS Budgets' limit per alert)", len(b.Emails))
+	}
+	for i, e := range b.Emails {
+		addr, err := mail.ParseAddress(e)
+		if err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") {
+			return errorf(fmt.Sprintf("%s.emails[%d]", key, i), "%q is not an email address like ops@example.com", e)
+		}
+	}
+	c.Budget = &b
+	return nil
+}

@@ -1,0 +1,538 @@
+package infra
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	awsxecr "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// NoImageTag is the image tag parameter's value until the first rollout records a
+// real tag; a service whose tag is NoImageTag runs no task.
+const NoImageTag = "none"
+
+// Task and service settings that are policy rather than configuration.
+const (
+	// StopTimeoutSeconds gives the app time to finish requests after SIGTERM, well
+	// inside Fargate Spot's two-minute notice.
+	StopTimeoutSeconds = 30
+	// HealthCheckGracePeriodSeconds covers container start before the first check counts.
+	HealthCheckGracePeriodSeconds = 60
+	// ScaleOutCooldownSeconds and ScaleInCooldownSeconds make scaling out fast and
+	// scaling in cautious.
+	ScaleOutCooldownSeconds = 60
+	ScaleInCooldownSeconds  = 300
+	// ExecutionPolicyArn is the AWS-managed policy that lets ECS pull images and write logs.
+	ExecutionPolicyArn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+	// ScratchPath is the writable directory of a container whose root filesystem is read-only.
+	ScratchPath = "/tmp"
+)
+
+// FargateServiceArgs configures a FargateService.
+type FargateServiceArgs struct {
+	// Services are the apps to run.
+	Services []ServiceConfig
+	// Cluster holds Container Insights, log retention and the capacity strategy.
+	Cluster ClusterConfig
+	// Region and AccountID scope the task role trust policies and log configuration.
+	Region, AccountID string
+	// Network decides the subnets and public IPs of the tasks.
+	Network *Network
+	// LoadBalancer supplies target groups, listeners and its security group.
+	LoadBalancer *LoadBalancer
+	// Registry supplies each service's repository.
+	Registry *Registry
+	// Tags are applied to every resource.
+	Tags pulumi.StringMap
+}
+
+// FargateService is the ECS cluster and, per service, its task definition, roles,
+// log group, security group, ECS service and auto scaling.
+type FargateService struct {
+	pulumi.ResourceState
+
+	// ClusterName is the ECS cluster's name.
+	ClusterName pulumi.StringOutput `pulumi:"clusterName"`
+	// ServiceNames maps service name to ECS service name.
+	ServiceNames pulumi.StringMapOutput `pulumi:"serviceNames"`
+	// LogGroupNames maps service name to its CloudWatch log group.
+	LogGroupNames pulumi.StringMapOutput `pulumi:"logGroupNames"`
+	// ImageTagParameters maps service name to the SSM parameter holding its image tag.
+	ImageTagParameters pulumi.StringMapOutput `pulumi:"imageTagParameters"`
+	// TaskRoleArns and ExecutionRoleArns map service name to its roles.
+	TaskRoleArns      pulumi.StringMapOutput `pulumi:"taskRoleArns"`
+	ExecutionRoleArns pulumi.StringMapOutput `pulumi:"executionRoleArns"`
+}
+
+// NewFargateService creates the cluster and every service.
+func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArgs, opts ...pulumi.ResourceOption) (*FargateService, error) {
+	if args == nil || args.Network == nil || args.LoadBalancer == nil || args.Registry == nil {
+		return nil, fmt.Errorf("fargate service %s: args with network, load balancer and registry are required", name)
+	}
+	c := &FargateService{}
+	if err := ctx.RegisterComponentResource("fargo:infra:FargateService", name, c, opts...); err != nil {
+		return nil, err
+	}
+
+	insights := "disabled"
+	if args.Cluster.ContainerInsights {
+		insights = "enabled"
+	}
+	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
+			Name: pulumi.String("containerInsights"), Value: pulumi.String(insights),
+		}},
+		Tags: args.Tags,
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	providers, err := ecs.NewClusterCapacityProviders(ctx, name, &ecs.ClusterCapacityProvidersArgs{
+		ClusterName:       cluster.Name,
+		CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
+		DefaultCapacityProviderStrategies: ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArray{
+			&ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs{
+				CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
+			},
+		},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+
+	serviceNames, logGroups, tagParams := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
+	taskRoles, execRoles := pulumi.StringMap{}, pulumi.StringMap{}
+	for _, svc := range args.Services {
+		built, err := newAppService(ctx, c, name+"-"+svc.Name, svc, args, cluster, providers)
+		if err != nil {
+			return nil, err
+		}
+		serviceNames[svc.Name] = built.service.Name
+		logGroups[svc.Name] = built.logGroup.Name
+		taskRoles[svc.Name] = built.taskRole.Arn
+		execRoles[svc.Name] = built.executionRole.Arn
+		if built.tagParameter != nil {
+			tagParams[svc.Name] = built.tagParameter.Name
+		}
+	}
+
+	c.ClusterName = cluster.Name
+	c.ServiceNames = serviceNames.ToStringMapOutput()
+	c.LogGroupNames = logGroups.ToStringMapOutput()
+	c.ImageTagParameters = tagParams.ToStringMapOutput()
+	c.TaskRoleArns = taskRoles.ToStringMapOutput()
+	c.ExecutionRoleArns = execRoles.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"clusterName":        c.ClusterName,
+		"serviceNames":       c.ServiceNames,
+		"logGroupNames":      c.LogGroupNames,
+		"imageTagParameters": c.ImageTagParameters,
+		"taskRoleArns":       c.TaskRoleArns,
+		"executionRoleArns":  c.ExecutionRoleArns,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// appService is what newAppService builds for one service.
+type appService struct {
+	service       *ecs.Service
+	logGroup      *cloudwatch.LogGroup
+	taskRole      *iam.Role
+	executionRole *iam.Role
+	tagParameter  *ssm.Parameter
+}
+
+// image is the image a service runs and whether it has one yet.
+type image struct {
+	ref     pulumi.StringOutput
+	present pulumi.BoolOutput
+}
+
+func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc ServiceConfig, args *FargateServiceArgs,
+	cluster *ecs.Cluster, providers *ecs.ClusterCapacityProviders) (*appService, error) {
+	parent := pulumi.Parent(c)
+	out := &appService{}
+
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("/ecs/%s-%s/%s", ctx.Project(), ctx.Stack(), svc.Name),
+		RetentionInDays: pulumi.Int(args.Cluster.LogRetentionDays),
+		Tags:            args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	out.logGroup = logGroup
+
+	trust, err := TaskTrustPolicy(args.Region, args.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	execRole, err := iam.NewRole(ctx, name+"-exec", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(trust),
+		Description:      pulumi.Sprintf("ECS pulls %s's image and writes its logs", svc.Name),
+		Tags:             args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-exec", &iam.RolePolicyAttachmentArgs{
+		Role:      execRole.Name,
+		PolicyArn: pulumi.String(ExecutionPolicyArn),
+	}, parent); err != nil {
+		return nil, err
+	}
+	taskRole, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(trust),
+		Description:      pulumi.Sprintf("%s's own AWS permissions (none unless granted)", svc.Name),
+		Tags:             args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	out.taskRole, out.executionRole = taskRole, execRole
+
+	taskSG, err := newTaskSecurityGroup(ctx, parent, name, svc, args)
+	if err != nil {
+		return nil, err
+	}
+
+	img, param, err := serviceImage(ctx, parent, name, svc, args)
+	if err != nil {
+		return nil, err
+	}
+	out.tagParameter = param
+
+	containers := pulumi.All(img.ref, logGroup.Name).ApplyT(func(v []any) (string, error) {
+		return ContainerDefinitions(svc, v[0].(string), v[1].(string), args.Region)
+	}).(pulumi.StringOutput)
+	taskDef, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), svc.Name),
+		Cpu:                     pulumi.String(fmt.Sprint(svc.Cpu)),
+		Memory:                  pulumi.String(fmt.Sprint(svc.Memory)),
+		NetworkMode:             pulumi.String("awsvpc"),
+		RequiresCompatibilities: pulumi.ToStringArray([]string{"FARGATE"}),
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			CpuArchitecture:       pulumi.String(svc.Architecture),
+			OperatingSystemFamily: pulumi.String("LINUX"),
+		},
+		ExecutionRoleArn:     execRole.Arn,
+		TaskRoleArn:          taskRole.Arn,
+		ContainerDefinitions: containers,
+		Volumes:              ecs.TaskDefinitionVolumeArray{&ecs.TaskDefinitionVolumeArgs{Name: pulumi.String("scratch")}},
+		Tags:                 args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// A service without an image yet runs nothing, instead of crash-looping on a pull error.
+	running := func(n int) pulumi.IntOutput {
+		return img.present.ApplyT(func(ok bool) int {
+			if ok {
+				return n
+			}
+			return 0
+		}).(pulumi.IntOutput)
+	}
+
+	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
+		Cluster:                    cluster.Arn,
+		TaskDefinition:             taskDef.Arn,
+		DesiredCount:               running(svc.MinTasks),
+		CapacityProviderStrategies: capacityStrategy(args.Cluster.Capacity),
+		PlatformVersion:            pulumi.String("LATEST"),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        args.Network.TaskSubnetIDs,
+			SecurityGroups: pulumi.StringArray{taskSG.ID()},
+			AssignPublicIp: pulumi.Bool(args.Network.AssignPublicIP),
+		},
+		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: args.LoadBalancer.TargetGroups[svc.Name].Arn,
+			ContainerName:  pulumi.String(svc.Name),
+			ContainerPort:  pulumi.Int(svc.Port),
+		}},
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
+		},
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		HealthCheckGracePeriodSeconds:   pulumi.Int(HealthCheckGracePeriodSeconds),
+		PropagateTags:                   pulumi.String("SERVICE"),
+		EnableEcsManagedTags:            pulumi.Bool(true),
+		Tags:                            args.Tags,
+	}, parent,
+		// The autoscaler owns the running count once the service exists.
+		pulumi.IgnoreChanges([]string{"desiredCount"}),
+		pulumi.DependsOn(append([]pulumi.Resource{providers}, args.LoadBalancer.Listeners...)))
+	if err != nil {
+		return nil, err
+	}
+	out.service = service
+
+	if err := newScaling(ctx, parent, name, svc, cluster, service, running, args.Tags); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TaskTrustPolicy lets only ECS tasks of this account and region assume a task role.
+func TaskTrustPolicy(region, accountID string) (string, error) {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Effect":    "Allow",
+			"Principal": map[string]string{"Service": "ecs-tasks.amazonaws.com"},
+			"Action":    "sts:AssumeRole",
+			"Condition": map[string]any{
+				"StringEquals": map[string]string{"aws:SourceAccount": accountID},
+				"ArnLike":      map[string]string{"aws:SourceArn": fmt.Sprintf("arn:aws:ecs:%s:%s:*", region, accountID)},
+			},
+		}},
+	}
+	b, err := json.Marshal(doc)
+	return string(b), err
+}
+
+// newTaskSecurityGroup admits only the load balancer, on the container port, and
+// lets the load balancer reach the tasks on that port and nothing else.
+func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc ServiceConfig, args *FargateServiceArgs) (*ec2.SecurityGroup, error) {
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-task", &ec2.SecurityGroupArgs{
+		VpcId:       args.Network.VpcID,
+		Description: pulumi.String(fmt.Sprintf("fargo %s tasks: from the load balancer only", svc.Name)),
+		Tags:        args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-in", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           sg.ID(),
+		ReferencedSecurityGroupId: args.LoadBalancer.SecurityGroupID,
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(svc.Port),
+		ToPort:                    pulumi.Int(svc.Port),
+		Description:               pulumi.String("from the load balancer"),
+		Tags:                      args.Tags,
+	}, parent); err != nil {
+		return nil, err
+	}
+	// Tasks reach ECR, CloudWatch Logs and the app's own dependencies.
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-out", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: sg.ID(),
+		IpProtocol:      pulumi.String("-1"),
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		Description:     pulumi.String("to ECR, CloudWatch Logs and the app's dependencies"),
+		Tags:            args.Tags,
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-out", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId:           args.LoadBalancer.SecurityGroupID,
+		ReferencedSecurityGroupId: sg.ID(),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(svc.Port),
+		ToPort:                    pulumi.Int(svc.Port),
+		Description:               pulumi.String(fmt.Sprintf("to %s tasks", svc.Name)),
+		Tags:                      args.Tags,
+	}, parent); err != nil {
+		return nil, err
+	}
+	return sg, nil
+}
+
+// ImageTagParameterName is where a rollout records the image tag a service runs.
+func ImageTagParameterName(project, stack, service string) string {
+	return fmt.Sprintf("/%s/%s/%s/image-tag", project, stack, service)
+}
+
+// serviceImage decides what a service runs: a fixed image from config, an image
+// built from a Docker context, or its repository at the tag recorded in SSM.
+func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc ServiceConfig, args *FargateServiceArgs) (image, *ssm.Parameter, error) {
+	repo := args.Registry.Repositories[svc.Name]
+	switch {
+	case svc.Image != "":
+		return image{ref: pulumi.String(svc.Image).ToStringOutput(), present: pulumi.Bool(true).ToBoolOutput()}, nil, nil
+	case svc.Build != nil:
+		platform := "linux/amd64"
+		if svc.Architecture == "ARM64" {
+			platform = "linux/arm64"
+		}
+		built, err := awsxecr.NewImage(ctx, name, &awsxecr.ImageArgs{
+			RepositoryUrl: repo.RepositoryUrl,
+			Context:       pulumi.String(svc.Build.Context),
+			Dockerfile:    pulumi.StringPtrFromPtr(nonEmpty(svc.Build.Dockerfile)),
+			Platform:      pulumi.String(platform),
+		}, parent)
+		if err != nil {
+			return image{}, nil, err
+		}
+		return image{ref: built.ImageUri, present: pulumi.Bool(true).ToBoolOutput()}, nil, nil
+	}
+
+	// The stack owns the parameter but not its value: rollouts write the value, and
+	// `pulumi up` reads it back, so no checkout ever reverts a deployed version.
+	param, err := ssm.NewParameter(ctx, name+"-image-tag", &ssm.ParameterArgs{
+		Name:           pulumi.String(ImageTagParameterName(ctx.Project(), ctx.Stack(), svc.Name)),
+		Type:           pulumi.String("String"),
+		InsecureValue:  pulumi.String(NoImageTag),
+		AllowedPattern: pulumi.String(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`),
+		Description:    pulumi.Sprintf("Image tag %s runs; written by the rollout workflow", svc.Name),
+		Tags:           args.Tags,
+	}, parent, pulumi.IgnoreChanges([]string{"insecureValue", "value"}))
+	if err != nil {
+		return image{}, nil, err
+	}
+	current := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: param.Name}, parent)
+	tag := current.InsecureValue()
+	ref := pulumi.Sprintf("%s:%s", repo.RepositoryUrl, tag)
+	present := tag.ApplyT(func(t string) bool { return t != "" && t != NoImageTag }).(pulumi.BoolOutput)
+	return image{ref: ref, present: present}, param, nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// capacityStrategy puts OnDemandBase tasks on Fargate and splits the rest by weight.
+func capacityStrategy(cp CapacityConfig) ecs.ServiceCapacityProviderStrategyArray {
+	var out ecs.ServiceCapacityProviderStrategyArray
+	if cp.OnDemandBase > 0 || cp.OnDemandWeight > 0 {
+		out = append(out, &ecs.ServiceCapacityProviderStrategyArgs{
+			CapacityProvider: pulumi.String("FARGATE"),
+			Base:             pulumi.Int(cp.OnDemandBase),
+			Weight:           pulumi.Int(cp.OnDemandWeight),
+		})
+	}
+	if cp.Spot() > 0 {
+		out = append(out, &ecs.ServiceCapacityProviderStrategyArgs{
+			CapacityProvider: pulumi.String("FARGATE_SPOT"),
+			Weight:           pulumi.Int(cp.Spot()),
+		})
+	}
+	return out
+}
+
+// newScaling keeps the service between MinTasks and MaxTasks, tracking average CPU
+// and memory. A service without an image is held at zero.
+func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc ServiceConfig,
+	cluster *ecs.Cluster, service *ecs.Service, running func(int) pulumi.IntOutput, tags pulumi.StringMap) error {
+	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
+		ServiceNamespace:  pulumi.String("ecs"),
+		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
+		ResourceId:        pulumi.Sprintf("service/%s/%s", cluster.Name, service.Name),
+		MinCapacity:       running(svc.MinTasks),
+		MaxCapacity:       running(svc.MaxTasks),
+		Tags:              tags,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	metrics := map[string]struct {
+		metric string
+		target int
+	}{
+		"cpu":    {"ECSServiceAverageCPUUtilization", svc.TargetCpuPercent},
+		"memory": {"ECSServiceAverageMemoryUtilization", svc.TargetMemoryPercent},
+	}
+	for _, kind := range []string{"cpu", "memory"} {
+		m := metrics[kind]
+		if _, err := appautoscaling.NewPolicy(ctx, name+"-"+kind, &appautoscaling.PolicyArgs{
+			PolicyType:        pulumi.String("TargetTrackingScaling"),
+			ResourceId:        target.ResourceId,
+			ScalableDimension: target.ScalableDimension,
+			ServiceNamespace:  target.ServiceNamespace,
+			TargetTrackingScalingPolicyConfiguration: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+				TargetValue:      pulumi.Float64(float64(m.target)),
+				ScaleOutCooldown: pulumi.Int(ScaleOutCooldownSeconds),
+				ScaleInCooldown:  pulumi.Int(ScaleInCooldownSeconds),
+				PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+					PredefinedMetricType: pulumi.String(m.metric),
+				},
+			},
+		}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ContainerDefinition is the subset of an ECS container definition fargo writes.
+type ContainerDefinition struct {
+	Name                   string            `json:"name"`
+	Image                  string            `json:"image"`
+	Essential              bool              `json:"essential"`
+	User                   string            `json:"user,omitempty"`
+	ReadonlyRootFilesystem bool              `json:"readonlyRootFilesystem"`
+	Privileged             bool              `json:"privileged"`
+	StopTimeout            int               `json:"stopTimeout"`
+	PortMappings           []PortMapping     `json:"portMappings"`
+	Environment            []NameValue       `json:"environment"`
+	MountPoints            []MountPoint      `json:"mountPoints"`
+	LogConfiguration       *LogConfiguration `json:"logConfiguration"`
+}
+
+// PortMapping is a container port.
+type PortMapping struct {
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+}
+
+// NameValue is an environment variable.
+type NameValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// MountPoint mounts a task volume into the container.
+type MountPoint struct {
+	SourceVolume  string `json:"sourceVolume"`
+	ContainerPath string `json:"containerPath"`
+	ReadOnly      bool   `json:"readOnly"`
+}
+
+// LogConfiguration sends the container's output to CloudWatch Logs.
+type LogConfiguration struct {
+	LogDriver string            `json:"logDriver"`
+	Options   map[string]string `json:"options"`
+}
+
+// ContainerDefinitions returns the task definition's container JSON for a service.
+func ContainerDefinitions(svc ServiceConfig, image, logGroup, region string) (string, error) {
+	env := make([]NameValue, 0, len(svc.Environment))
+	for k, v := range svc.Environment {
+		env = append(env, NameValue{Name: k, Value: v})
+	}
+	sort.Slice(env, func(i, j int) bool { return env[i].Name < env[j].Name })
+	readonly := svc.ReadonlyRootFilesystem == nil || *svc.ReadonlyRootFilesystem
+	def := ContainerDefinition{
+		Name:                   svc.Name,
+		Image:                  image,
+		Essential:              true,
+		User:                   svc.User,
+		ReadonlyRootFilesystem: readonly,
+		StopTimeout:            StopTimeoutSeconds,
+		PortMappings:           []PortMapping{{ContainerPort: svc.Port, Protocol: "tcp"}},
+		Environment:            env,
+		MountPoints:            []MountPoint{{SourceVolume: "scratch", ContainerPath: ScratchPath}},
+		LogConfiguration: &LogConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group":         logGroup,
+			"awslogs-region":        region,
+			"awslogs-stream-prefix": svc.Name,
+		}},
+	}
+	b, err := json.Marshal([]ContainerDefinition{def})
+	return string(b), err
+}

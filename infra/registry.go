@@ -1,0 +1,120 @@
+package infra
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// RegistryArgs configures a Registry.
+type RegistryArgs struct {
+	// Services names one repository each.
+	Services []string
+	// Settings are the lifecycle, tag and deletion rules shared by every repository.
+	Settings RegistryConfig
+	// Tags are applied to every repository.
+	Tags pulumi.StringMap
+}
+
+// Registry is one ECR repository per service, scanned on push, with a lifecycle
+// policy that keeps storage (and its bill) bounded.
+type Registry struct {
+	pulumi.ResourceState
+
+	// RepositoryURLs maps service name to repository URL.
+	RepositoryURLs pulumi.StringMapOutput `pulumi:"repositoryUrls"`
+	// RepositoryNames maps service name to repository name.
+	RepositoryNames pulumi.StringMapOutput `pulumi:"repositoryNames"`
+	// Repositories maps service name to its repository.
+	Repositories map[string]*ecr.Repository
+}
+
+// LifecyclePolicy returns the ECR lifecycle policy document: untagged images expire
+// after untaggedDays, and only the newest keepTagged tagged images are kept.
+func LifecyclePolicy(untaggedDays, keepTagged int) (string, error) {
+	type selection struct {
+		TagStatus   string `json:"tagStatus"`
+		CountType   string `json:"countType"`
+		CountUnit   string `json:"countUnit,omitempty"`
+		CountNumber int    `json:"countNumber"`
+	}
+	type rule struct {
+		RulePriority int               `json:"rulePriority"`
+		Description  string            `json:"description"`
+		Selection    selection         `json:"selection"`
+		Action       map[string]string `json:"action"`
+	}
+	doc := map[string][]rule{"rules": {
+		{
+			RulePriority: 1,
+			Description:  fmt.Sprintf("Expire untagged images after %d days", untaggedDays),
+			Selection:    selection{TagStatus: "untagged", CountType: "sinceImagePushed", CountUnit: "days", CountNumber: untaggedDays},
+			Action:       map[string]string{"type": "expire"},
+		},
+		{
+			// A rule on "any" must have the lowest precedence (highest number).
+			RulePriority: 2,
+			Description:  fmt.Sprintf("Keep only the newest %d images", keepTagged),
+			Selection:    selection{TagStatus: "any", CountType: "imageCountMoreThan", CountNumber: keepTagged},
+			Action:       map[string]string{"type": "expire"},
+		},
+	}}
+	b, err := json.Marshal(doc)
+	return string(b), err
+}
+
+// NewRegistry creates the repositories and their lifecycle policies.
+func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
+	if args == nil {
+		return nil, fmt.Errorf("registry %s: args are required", name)
+	}
+	c := &Registry{Repositories: map[string]*ecr.Repository{}}
+	if err := ctx.RegisterComponentResource("fargo:infra:Registry", name, c, opts...); err != nil {
+		return nil, err
+	}
+	policy, err := LifecyclePolicy(args.Settings.UntaggedExpiryDays, args.Settings.KeepTagged)
+	if err != nil {
+		return nil, err
+	}
+	mutability := "MUTABLE"
+	if args.Settings.ImmutableTags != nil && *args.Settings.ImmutableTags {
+		mutability = "IMMUTABLE"
+	}
+
+	urls, names := pulumi.StringMap{}, pulumi.StringMap{}
+	for _, svc := range args.Services {
+		repo, err := ecr.NewRepository(ctx, name+"-"+svc, &ecr.RepositoryArgs{
+			Name:                       pulumi.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), svc),
+			ImageTagMutability:         pulumi.String(mutability),
+			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
+			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{
+				&ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("AES256")},
+			},
+			ForceDelete: pulumi.Bool(args.Settings.ForceDelete),
+			Tags:        args.Tags,
+		}, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ecr.NewLifecyclePolicy(ctx, name+"-"+svc, &ecr.LifecyclePolicyArgs{
+			Repository: repo.Name,
+			Policy:     pulumi.String(policy),
+		}, pulumi.Parent(c)); err != nil {
+			return nil, err
+		}
+		c.Repositories[svc] = repo
+		urls[svc] = repo.RepositoryUrl
+		names[svc] = repo.Name
+	}
+	c.RepositoryURLs = urls.ToStringMapOutput()
+	c.RepositoryNames = names.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"repositoryUrls":  c.RepositoryURLs,
+		"repositoryNames": c.RepositoryNames,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,107 @@
+package infra
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Program is the fargo stack. It reads and validates the configuration once, before
+// registering any resource, then composes the components and exports the outputs.
+func Program(ctx *pulumi.Context) error {
+	cfg, err := ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
+	if err != nil {
+		return err
+	}
+	return Build(ctx, cfg)
+}
+
+// Build composes the components for a validated configuration.
+func Build(ctx *pulumi.Context, cfg *Config) error {
+	tags := pulumi.StringMap{
+		"fargo-project": pulumi.String(cfg.Project),
+		"fargo-stack":   pulumi.String(cfg.Stack),
+		"managed-by":    pulumi.String("pulumi"),
+	}
+	identity, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	names := make([]string, len(cfg.Services))
+	for i, s := range cfg.Services {
+		names[i] = s.Name
+	}
+
+	network, err := NewNetwork(ctx, "network", &NetworkArgs{
+		Cidr: cfg.Network.Cidr, AvailabilityZones: cfg.Network.AvailabilityZones, Nat: cfg.Network.Nat, Tags: tags,
+	})
+	if err != nil {
+		return err
+	}
+	registry, err := NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Tags: tags})
+	if err != nil {
+		return err
+	}
+
+	var dns *Dns
+	var site *SiteArgs
+	if cfg.Domain != nil {
+		dns, err = NewDns(ctx, "dns", &DnsArgs{Domain: *cfg.Domain, Tags: tags})
+		if err != nil {
+			return err
+		}
+		site = &SiteArgs{DomainName: cfg.Domain.Name(), ZoneID: dns.ZoneID, CertificateArn: dns.CertificateArn}
+	}
+
+	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
+		VpcID:              network.VpcID,
+		SubnetIDs:          network.PublicSubnetIDs,
+		Services:           cfg.Services,
+		DeletionProtection: cfg.DeletionProtection,
+		Site:               site,
+		Tags:               tags,
+	})
+	if err != nil {
+		return err
+	}
+	apps, err := NewFargateService(ctx, "app", &FargateServiceArgs{
+		Services:     cfg.Services,
+		Cluster:      cfg.Cluster,
+		Region:       cfg.Region,
+		AccountID:    identity.AccountId,
+		Network:      network,
+		LoadBalancer: web,
+		Registry:     registry,
+		Tags:         tags,
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.Budget != nil {
+		if _, err := NewBudget(ctx, "budget", &BudgetArgs{Budget: *cfg.Budget, Tags: tags}); err != nil {
+			return err
+		}
+	}
+
+	ctx.Export("region", pulumi.String(cfg.Region))
+	ctx.Export("vpcId", network.VpcID)
+	ctx.Export("publicSubnetIds", network.PublicSubnetIDs)
+	ctx.Export("privateSubnetIds", network.PrivateSubnetIDs)
+	ctx.Export("repositoryUrls", registry.RepositoryURLs)
+	ctx.Export("repositoryNames", registry.RepositoryNames)
+	ctx.Export("albDnsName", web.DNSName)
+	ctx.Export("url", web.URL)
+	ctx.Export("clusterName", apps.ClusterName)
+	ctx.Export("serviceNames", apps.ServiceNames)
+	ctx.Export("logGroupNames", apps.LogGroupNames)
+	ctx.Export("imageTagParameters", apps.ImageTagParameters)
+	if dns != nil {
+		ctx.Export("domainName", dns.DomainName)
+		ctx.Export("certificateArn", dns.CertificateArn)
+		if cfg.Domain.CreateZone {
+			ctx.Export("nameServers", dns.NameServers)
+		}
+	}
+	return nil
+}

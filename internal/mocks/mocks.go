@@ -1,0 +1,303 @@
+// Package mocks is fargo's fake AWS: a pulumi.MockResourceMonitor that records every
+// resource the program registers and answers with deterministic ids, ARNs, names and
+// look-ups. The offline plan and the tests both run the program against it.
+package mocks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// AccountID is the fake AWS account every ARN is in.
+const AccountID = "123456789012"
+
+// DefaultImageTag is the tag the fake SSM parameter holds: plans show services as
+// deployed, which is what their cost and checks should describe.
+const DefaultImageTag = "0a1b2c3"
+
+// Options shape the fake AWS.
+type Options struct {
+	// Region is the fake region; required.
+	Region string
+	// ImageTag is what every image tag parameter holds; DefaultImageTag when empty.
+	// Set it to infra.NoImageTag to model a fresh account.
+	ImageTag string
+	// ZoneCount is how many availability zones the region has; 4 when zero.
+	ZoneCount int
+}
+
+// Registration is one resource the program registered.
+type Registration struct {
+	URN, Type, Name, Parent, ID, Provider string
+	Custom, Remote                        bool
+	Inputs, Outputs                       resource.PropertyMap
+	Dependencies, IgnoreChanges           []string
+	Protect                               bool
+	Version                               string
+}
+
+// Monitor records registrations and answers calls.
+type Monitor struct {
+	project, stack string
+	opts           Options
+
+	mu            sync.Mutex
+	registrations []Registration
+}
+
+// New returns a Monitor for a project and stack.
+func New(project, stack string, opts Options) *Monitor {
+	if opts.ImageTag == "" {
+		opts.ImageTag = DefaultImageTag
+	}
+	if opts.ZoneCount == 0 {
+		opts.ZoneCount = 4
+	}
+	return &Monitor{project: project, stack: stack, opts: opts}
+}
+
+// Registrations returns what was registered, in registration order.
+func (m *Monitor) Registrations() []Registration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Registration(nil), m.registrations...)
+}
+
+// NewResource records a registration and returns its fake id and state.
+func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	reg := Registration{Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Provider: args.Provider, Inputs: args.Inputs}
+	if rpc := args.RegisterRPC; rpc != nil {
+		reg.Parent, reg.Remote = rpc.GetParent(), rpc.GetRemote()
+		reg.Dependencies, reg.IgnoreChanges = rpc.GetDependencies(), rpc.GetIgnoreChanges()
+		reg.Protect, reg.Version = rpc.GetProtect(), rpc.GetVersion()
+	}
+	if args.ReadRPC != nil {
+		reg.Parent = args.ReadRPC.GetParent()
+	}
+	reg.URN = m.urn(reg.Parent, reg.Type, reg.Name)
+
+	outs := args.Inputs.Copy()
+	id := ""
+	if args.Custom {
+		id = m.fakeID(reg.Type, reg.URN)
+	}
+	m.fill(reg.Type, reg.Name, reg.URN, id, args.Inputs, outs)
+	reg.ID, reg.Outputs = id, outs
+
+	m.mu.Lock()
+	m.registrations = append(m.registrations, reg)
+	m.mu.Unlock()
+	return id, outs, nil
+}
+
+// Call answers provider function invokes.
+func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	region := m.opts.Region
+	switch args.Token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		var names, ids []string
+		for i := range m.opts.ZoneCount {
+			names = append(names, fmt.Sprintf("%s%c", region, 'a'+i))
+			ids = append(ids, fmt.Sprintf("%s-az%d", regionCode(region), i+1))
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "zoneIds": ids, "id": region}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": AccountID, "arn": "arn:aws:iam::" + AccountID + ":user/plan", "userId": "AIDAPLAN", "id": AccountID,
+		}), nil
+	case "aws:ssm/getParameter:getParameter":
+		name := args.Args["name"].StringValue()
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"name": name, "type": "String", "value": m.opts.ImageTag, "insecureValue": m.opts.ImageTag,
+			"arn": fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region, AccountID, name), "id": name, "version": 1,
+		}), nil
+	case "aws:route53/getZone:getZone":
+		name := ""
+		if v, ok := args.Args["name"]; ok && v.IsString() {
+			name = v.StringValue()
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"name": name, "zoneId": "Z0EXISTING" + strings.ToUpper(short(name, 8)), "id": "Z0EXISTING" + strings.ToUpper(short(name, 8)),
+			"nameServers": []string{"ns-1.awsdns-01.org", "ns-2.awsdns-02.net"},
+		}), nil
+	}
+	return resource.PropertyMap{}, nil
+}
+
+// urn computes a resource's URN as the engine does.
+func (m *Monitor) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
+}
+
+// StackURN is the root stack resource's URN.
+func (m *Monitor) StackURN() string {
+	return string(resource.DefaultRootStackURN(tokens.QName(m.stack), tokens.PackageName(m.project)))
+}
+
+func short(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:n]
+}
+
+func regionCode(region string) string {
+	parts := strings.Split(region, "-")
+	code := ""
+	for _, p := range parts {
+		if p != "" {
+			code += p[:1]
+		}
+	}
+	return strings.ToLower(code) + strings.TrimLeft(region[len(region)-1:], "-")
+}
+
+// fakeID returns an id shaped like the real one for the types fargo uses.
+func (m *Monitor) fakeID(typ, urn string) string {
+	h := short(urn, 17)
+	switch typ {
+	case "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+		return "sg-" + h
+	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+		return "sgr-" + h
+	}
+	return short(urn, 12)
+}
+
+// autoName is the physical name Pulumi would give: the logical name and a random suffix.
+func autoName(name, urn string) string { return name + "-" + short(urn, 7) }
+
+func (m *Monitor) arn(service, resourcePath string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, m.opts.Region, AccountID, resourcePath)
+}
+
+// fill adds the outputs the provider would compute and the program reads.
+func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) {
+	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+	setDefault := func(k string, v any) {
+		if _, ok := in[resource.PropertyKey(k)]; !ok {
+			set(k, v)
+		}
+	}
+	str := func(k string) string {
+		if v, ok := out[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	region := m.opts.Region
+	if id != "" {
+		set("id", id)
+	}
+	switch typ {
+	case "awsx:ec2:Vpc":
+		m.fillVpc(in, set)
+	case "aws:ecr/repository:Repository":
+		setDefault("name", autoName(name, urn))
+		set("arn", m.arn("ecr", "repository/"+str("name")))
+		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, region, str("name")))
+		set("registryId", AccountID)
+	case "aws:lb/loadBalancer:LoadBalancer":
+		setDefault("name", autoName(name, urn))
+		set("arn", m.arn("elasticloadbalancing", "loadbalancer/app/"+str("name")+"/"+short(urn, 16)))
+		set("arnSuffix", "app/"+str("name")+"/"+short(urn, 16))
+		set("dnsName", fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", str("name"), short(urn+"dns", 9), region))
+		set("zoneId", "ZWKZPGTI48KDX")
+	case "aws:lb/targetGroup:TargetGroup":
+		setDefault("name", autoName(name, urn))
+		set("arn", m.arn("elasticloadbalancing", "targetgroup/"+str("name")+"/"+short(urn, 16)))
+		set("arnSuffix", "targetgroup/"+str("name")+"/"+short(urn, 16))
+	case "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule":
+		set("arn", m.arn("elasticloadbalancing", "listener/app/"+short(urn, 16)))
+	case "aws:ecs/cluster:Cluster":
+		setDefault("name", autoName(name, urn))
+		set("arn", m.arn("ecs", "cluster/"+str("name")))
+	case "aws:ecs/service:Service":
+		setDefault("name", autoName(name, urn))
+		set("arn", m.arn("ecs", "service/"+str("name")))
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		set("revision", 1)
+		set("arn", m.arn("ecs", "task-definition/"+str("family")+":1"))
+	case "aws:iam/role:Role":
+		setDefault("name", autoName(name, urn))
+		set("arn", "arn:aws:iam::"+AccountID+":role/"+str("name"))
+	case "aws:cloudwatch/logGroup:LogGroup":
+		setDefault("name", autoName(name, urn))
+		set("arn", m.arn("logs", "log-group:"+str("name")))
+	case "aws:ssm/parameter:Parameter":
+		set("arn", m.arn("ssm", "parameter"+str("name")))
+	case "aws:route53/zone:Zone":
+		set("zoneId", "Z0"+strings.ToUpper(short(urn, 12)))
+		set("nameServers", []string{"ns-101.awsdns-12.com", "ns-202.awsdns-25.net", "ns-303.awsdns-37.org", "ns-404.awsdns-50.co.uk"})
+	case "aws:acm/certificate:Certificate":
+		domain := str("domainName")
+		set("arn", m.arn("acm", "certificate/"+short(urn, 32)))
+		set("domainValidationOptions", []map[string]any{{
+			"domainName":          domain,
+			"resourceRecordName":  "_" + short(urn+"n", 32) + "." + domain + ".",
+			"resourceRecordType":  "CNAME",
+			"resourceRecordValue": "_" + short(urn+"v", 32) + ".acm-validations.aws.",
+		}})
+	case "aws:acm/certificateValidation:CertificateValidation":
+		set("certificateArn", str("certificateArn"))
+	case "aws:route53/record:Record":
+		set("fqdn", strings.TrimSuffix(str("name"), "."))
+	case "awsx:ecr:Image":
+		set("imageUri", str("repositoryUrl")+"@sha256:"+short(urn, 64))
+	case "aws:budgets/budget:Budget":
+		setDefault("name", autoName(name, urn))
+	default:
+		if id != "" {
+			set("arn", m.arn(strings.Split(strings.TrimPrefix(typ, "aws:"), "/")[0], name))
+		}
+	}
+}
+
+// fillVpc answers for the awsx VPC, whose children the mock engine never sees:
+// one public subnet per zone, and one private subnet per zone when asked for.
+func (m *Monitor) fillVpc(in resource.PropertyMap, set func(string, any)) {
+	var zones []string
+	if v, ok := in["availabilityZoneNames"]; ok && v.IsArray() {
+		for _, z := range v.ArrayValue() {
+			zones = append(zones, z.StringValue())
+		}
+	}
+	kinds := map[string]bool{}
+	if v, ok := in["subnetSpecs"]; ok && v.IsArray() {
+		for _, spec := range v.ArrayValue() {
+			if spec.IsObject() {
+				if t, ok := spec.ObjectValue()["type"]; ok && t.IsString() {
+					kinds[t.StringValue()] = true
+				}
+			}
+		}
+	}
+	subnets := func(kind string) []string {
+		ids := []string{}
+		if !kinds[kind] {
+			return ids
+		}
+		for _, z := range zones {
+			ids = append(ids, "subnet-"+strings.ToLower(kind)+"-"+z)
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	set("vpcId", "vpc-"+short(strings.Join(zones, ","), 17))
+	set("publicSubnetIds", subnets("Public"))
+	set("privateSubnetIds", subnets("Private"))
+	set("isolatedSubnetIds", []string{})
+}
+
+// Region is the fake region.
+func (m *Monitor) Region() string { return m.opts.Region }

@@ -1,0 +1,208 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/graph"
+)
+
+// WriteTree prints the resource tree with each resource's key settings, then the
+// stack outputs and the rollout estimate.
+func WriteTree(w io.Writer, exp *graph.Export) {
+	children := map[string][]*graph.Resource{}
+	var root *graph.Resource
+	count := 0
+	for i := range exp.Deployment.Resources {
+		r := &exp.Deployment.Resources[i]
+		switch {
+		case r.Type == graph.RootStackType:
+			root = r
+		case strings.HasPrefix(r.Type, "pulumi:providers:"):
+		default:
+			children[r.Parent] = append(children[r.Parent], r)
+			if r.Custom {
+				count++
+			}
+		}
+	}
+	if root == nil {
+		fmt.Fprintln(w, "no stack resource in the graph")
+		return
+	}
+	fmt.Fprintf(w, "Stack %s in %s: %d resources to create\n\n", exp.StackName(), exp.Region(), count)
+	fmt.Fprintf(w, "%s %s\n", root.Type, root.Name())
+	writeChildren(w, children, root.URN, "")
+
+	fmt.Fprintln(w, "\nOutputs:")
+	outs := root.Outputs
+	keys := make([]string, 0, len(outs))
+	for k := range outs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b, _ := json.Marshal(outs[k])
+		fmt.Fprintf(w, "  %-20s %s\n", k, b)
+	}
+	if ns, ok := outs["nameServers"].([]any); ok && len(ns) > 0 {
+		fmt.Fprintf(w, "\nDelegate the zone: copy these name servers to your registrar, or the certificate stays pending:\n")
+		for _, n := range ns {
+			fmt.Fprintf(w, "  %v\n", n)
+		}
+	}
+	fmt.Fprintf(w, "\nRollout wait from load balancer settings: ~%d s per task (%d checks x %d s to healthy + %d s draining); AWS defaults: ~%d s\n",
+		infra.RolloutWaitSeconds(), infra.HealthyThreshold, infra.HealthCheckInterval, infra.DeregistrationDelay, infra.AWSDefaultRolloutWaitSeconds())
+}
+
+func writeChildren(w io.Writer, children map[string][]*graph.Resource, parent, indent string) {
+	kids := children[parent]
+	for i, r := range kids {
+		branch, next := "├─ ", "│  "
+		if i == len(kids)-1 {
+			branch, next = "└─ ", "   "
+		}
+		line := fmt.Sprintf("%s%s%s %s", indent, branch, r.Type, r.Name())
+		if s := Summary(r); s != "" {
+			line += "  " + s
+		}
+		fmt.Fprintln(w, line)
+		writeChildren(w, children, r.URN, indent+next)
+	}
+}
+
+// Summary is a resource's key settings in one line.
+func Summary(r *graph.Resource) string {
+	var parts []string
+	add := func(label string, v any) {
+		if v == nil {
+			return
+		}
+		if b, ok := v.([]any); ok {
+			s := make([]string, len(b))
+			for i, e := range b {
+				s[i] = fmt.Sprint(e)
+			}
+			v = "[" + strings.Join(s, " ") + "]"
+		}
+		if m, ok := v.(map[string]any); ok {
+			b, _ := json.Marshal(m)
+			v = string(b)
+		}
+		parts = append(parts, fmt.Sprintf("%s=%v", label, v))
+	}
+	in := r.Input
+	switch r.Type {
+	case "awsx:ec2:Vpc":
+		add("cidr", in("cidrBlock"))
+		add("zones", in("availabilityZoneNames"))
+		add("nat", in("natGateways", "strategy"))
+		var kinds []any
+		for _, s := range r.List("subnetSpecs") {
+			if m, ok := s.(map[string]any); ok {
+				kinds = append(kinds, m["type"])
+			}
+		}
+		add("subnets", kinds)
+	case "aws:ecr/repository:Repository":
+		add("name", in("name"))
+		add("tags", in("imageTagMutability"))
+		add("scanOnPush", in("imageScanningConfiguration", "scanOnPush"))
+		add("forceDelete", in("forceDelete"))
+	case "aws:lb/loadBalancer:LoadBalancer":
+		add("subnets", len(r.List("subnets")))
+		add("deletionProtection", in("enableDeletionProtection"))
+		add("dropInvalidHeaders", in("dropInvalidHeaderFields"))
+	case "aws:lb/targetGroup:TargetGroup":
+		add("port", in("port"))
+		add("target", in("targetType"))
+		add("health", in("healthCheck", "path"))
+		add("every", fmt.Sprintf("%vs", in("healthCheck", "interval")))
+		add("deregistration", fmt.Sprintf("%vs", in("deregistrationDelay")))
+	case "aws:lb/listener:Listener":
+		add("port", in("port"))
+		add("protocol", in("protocol"))
+		add("tls", in("sslPolicy"))
+		if acts := r.List("defaultActions"); len(acts) > 0 {
+			if m, ok := acts[0].(map[string]any); ok {
+				add("default", m["type"])
+			}
+		}
+	case "aws:lb/listenerRule:ListenerRule":
+		add("priority", in("priority"))
+		if conds := r.List("conditions"); len(conds) > 0 {
+			if m, ok := conds[0].(map[string]any); ok {
+				if pp, ok := m["pathPattern"].(map[string]any); ok {
+					add("paths", pp["values"])
+				}
+			}
+		}
+	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+		add("proto", in("ipProtocol"))
+		add("port", in("fromPort"))
+		add("cidr", in("cidrIpv4"))
+		if in("referencedSecurityGroupId") != nil {
+			add("peer", "security group")
+		}
+	case "aws:ecs/cluster:Cluster":
+		if s := r.List("settings"); len(s) > 0 {
+			if m, ok := s[0].(map[string]any); ok {
+				add("containerInsights", m["value"])
+			}
+		}
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		add("cpu", in("cpu"))
+		add("memory", in("memory"))
+		add("arch", in("runtimePlatform", "cpuArchitecture"))
+		var defs []map[string]any
+		if s, ok := in("containerDefinitions").(string); ok && json.Unmarshal([]byte(s), &defs) == nil && len(defs) > 0 {
+			add("image", defs[0]["image"])
+		}
+	case "aws:ecs/service:Service":
+		add("desired", in("desiredCount"))
+		add("publicIp", in("networkConfiguration", "assignPublicIp"))
+		add("subnets", in("networkConfiguration", "subnets"))
+		var caps []string
+		for _, c := range r.List("capacityProviderStrategies") {
+			if m, ok := c.(map[string]any); ok {
+				caps = append(caps, fmt.Sprintf("%v(base %v, weight %v)", m["capacityProvider"], orZero(m["base"]), orZero(m["weight"])))
+			}
+		}
+		add("capacity", strings.Join(caps, "+"))
+		add("circuitBreaker", in("deploymentCircuitBreaker", "rollback"))
+	case "aws:appautoscaling/target:Target":
+		add("min", in("minCapacity"))
+		add("max", in("maxCapacity"))
+	case "aws:appautoscaling/policy:Policy":
+		add("metric", in("targetTrackingScalingPolicyConfiguration", "predefinedMetricSpecification", "predefinedMetricType"))
+		add("target", in("targetTrackingScalingPolicyConfiguration", "targetValue"))
+	case "aws:cloudwatch/logGroup:LogGroup":
+		add("name", in("name"))
+		add("retentionDays", in("retentionInDays"))
+	case "aws:ssm/parameter:Parameter":
+		add("name", in("name"))
+	case "aws:acm/certificate:Certificate":
+		add("domain", in("domainName"))
+		add("validation", in("validationMethod"))
+	case "aws:route53/zone:Zone":
+		add("name", in("name"))
+	case "aws:route53/record:Record":
+		add("name", in("name"))
+		add("type", in("type"))
+	case "aws:budgets/budget:Budget":
+		add("limit", in("limitAmount"))
+		add("alerts", len(r.List("notifications")))
+	}
+	return strings.Join(parts, " ")
+}
+
+func orZero(v any) any {
+	if v == nil {
+		return 0
+	}
+	return v
+}

@@ -1,0 +1,213 @@
+// Package plan runs the fargo program offline, under Pulumi's mock engine with
+// fargo's fake AWS, and turns what it registers into a resource graph shaped like
+// `pulumi stack export`.
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+)
+
+// UnknownValue is how an export marks a value not known until deployment.
+const UnknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+// provider versions written into the plan's default provider resources.
+var providerVersions = map[string]string{"aws": "6.83.4", "awsx": "2.22.0"}
+
+// Result is what one offline run produced.
+type Result struct {
+	// Config is the configuration the program was given.
+	Config *StackConfig
+	// Export is the resource graph.
+	Export *graph.Export
+}
+
+// Run runs the fargo program for a stack's configuration under mocks.
+func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error while planning %s: %v", cfg.Stack, r)
+		}
+	}()
+	if opts.Region == "" {
+		opts.Region = cfg.Values["aws:region"]
+	}
+	mon := mocks.New(cfg.Project, cfg.Stack, opts)
+	outputs := map[string]any{}
+	program := func(ctx *pulumi.Context) error {
+		if err := infra.Program(ctx); err != nil {
+			return err
+		}
+		for name, value := range ctx.GetCurrentExportMap() {
+			v, err := internals.UnsafeAwaitOutput(ctx.Context(), pulumi.ToOutput(value))
+			if err != nil {
+				return fmt.Errorf("output %s: %w", name, err)
+			}
+			outputs[name] = v.Value
+			if !v.Known {
+				outputs[name] = UnknownValue
+			}
+		}
+		return nil
+	}
+	withConfig := func(ri *pulumi.RunInfo) {
+		ri.Config = cfg.Values
+		ri.ConfigSecretKeys = cfg.SecretKeys
+	}
+	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil {
+		return nil, cleanError(err)
+	}
+	exp, err := buildExport(mon, outputs)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Config: cfg, Export: exp}, nil
+}
+
+// cleanError drops the engine's wrapping so a config error reads as one line.
+func cleanError(err error) error {
+	msg := err.Error()
+	for _, prefix := range []string{"running program: ", "program failed: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	if i := strings.Index(msg, "\ngoroutine "); i >= 0 {
+		msg = msg[:i]
+	}
+	return fmt.Errorf("%s", strings.TrimSpace(msg))
+}
+
+// buildExport turns the mock monitor's registrations into an export document.
+func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, error) {
+	normalized, err := normalize(outputs)
+	if err != nil {
+		return nil, err
+	}
+	stackURN := mon.StackURN()
+	project, stack := projectAndStack(stackURN)
+	resources := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: normalized}}
+
+	// Registrations arrive concurrently; sorting by URN keeps plans diffable.
+	regs := mon.Registrations()
+	sort.Slice(regs, func(i, j int) bool { return regs[i].URN < regs[j].URN })
+	providers := map[string]string{}
+	for _, r := range regs {
+		pkg, _, _ := strings.Cut(r.Type, ":")
+		if r.Provider != "" || (!r.Custom && !r.Remote) || providers[pkg] != "" {
+			continue
+		}
+		version := providerVersions[pkg]
+		urn := fmt.Sprintf("urn:pulumi:%s::%s::pulumi:providers:%s::default_%s", stack, project, pkg, strings.ReplaceAll(version, ".", "_"))
+		id := "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", len(providers)+1)
+		providers[pkg] = urn + "::" + id
+		inputs := map[string]any{"version": version}
+		if pkg == "aws" || pkg == "awsx" {
+			inputs["region"] = mon.Region()
+		}
+		resources = append(resources, graph.Resource{URN: urn, Custom: true, ID: id, Type: "pulumi:providers:" + pkg, Inputs: inputs, Outputs: inputs})
+	}
+
+	for _, r := range regs {
+		res := graph.Resource{
+			URN: r.URN, Custom: r.Custom, ID: r.ID, Type: r.Type, Parent: r.Parent,
+			Inputs:  plainMap(r.Inputs),
+			Outputs: plainMap(r.Outputs),
+			Protect: r.Protect, Dependencies: r.Dependencies, IgnoreChanges: r.IgnoreChanges,
+			Provider: r.Provider,
+		}
+		if res.Parent == "" {
+			res.Parent = stackURN
+		}
+		if res.Provider == "" && (r.Custom || r.Remote) {
+			pkg, _, _ := strings.Cut(r.Type, ":")
+			res.Provider = providers[pkg]
+		}
+		resources = append(resources, res)
+	}
+	return &graph.Export{
+		Version: 3,
+		Deployment: graph.Deployment{
+			Manifest:  graph.Manifest{Time: "1970-01-01T00:00:00Z", Magic: "fargo-offline-plan", Version: "fargo-plan"},
+			Resources: resources,
+		},
+	}, nil
+}
+
+func projectAndStack(stackURN string) (string, string) {
+	parts := strings.Split(strings.TrimPrefix(stackURN, "urn:pulumi:"), "::")
+	return parts[1], parts[0]
+}
+
+// normalize turns Go values into their JSON form (maps of any, float64 numbers).
+func normalize(v map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	return out, json.Unmarshal(b, &out)
+}
+
+func plainMap(m resource.PropertyMap) map[string]any {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out[k] = plainValue(m[resource.PropertyKey(k)])
+	}
+	return out
+}
+
+// plainValue renders a property value as export JSON: secrets as [secret], unknowns
+// as the engine's sentinel, resource references as their URN.
+func plainValue(v resource.PropertyValue) any {
+	switch {
+	case v.IsNull():
+		return nil
+	case v.IsBool():
+		return v.BoolValue()
+	case v.IsNumber():
+		return v.NumberValue()
+	case v.IsString():
+		return v.StringValue()
+	case v.IsArray():
+		arr := v.ArrayValue()
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			out[i] = plainValue(e)
+		}
+		return out
+	case v.IsObject():
+		return plainMap(v.ObjectValue())
+	case v.IsSecret():
+		return SecretPlaceholder
+	case v.IsComputed():
+		return UnknownValue
+	case v.IsOutput():
+		o := v.OutputValue()
+		if !o.Known {
+			return UnknownValue
+		}
+		if o.Secret {
+			return SecretPlaceholder
+		}
+		return plainValue(o.Element)
+	case v.IsResourceReference():
+		return string(v.ResourceReferenceValue().URN)
+	}
+	return fmt.Sprintf("%v", v.V)
+}

@@ -1,0 +1,185 @@
+package plan
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fargo-dev/fargo/infra"
+	"gopkg.in/yaml.v3"
+)
+
+// SecretPlaceholder stands in for an encrypted config value, which a plan cannot decrypt.
+const SecretPlaceholder = "[secret]"
+
+// StackConfig is a stack's configuration as the Pulumi CLI would hand it to the
+// program: Pulumi.yaml's defaults overlaid with Pulumi.<stack>.yaml's values.
+type StackConfig struct {
+	// Project is Pulumi.yaml's name.
+	Project string
+	// Stack is the stack's name.
+	Stack string
+	// Values maps fully qualified keys to strings; objects and lists are JSON.
+	Values map[string]string
+	// SecretKeys lists the keys whose values were encrypted.
+	SecretKeys []string
+}
+
+type projectFile struct {
+	Name   string                        `yaml:"name"`
+	Config map[string]projectConfigEntry `yaml:"config"`
+}
+
+type projectConfigEntry struct {
+	Default any `yaml:"default"`
+	Value   any `yaml:"value"`
+}
+
+// UnmarshalYAML accepts both a declaration ({type, default, ...}) and the shorthand
+// of a bare value.
+func (p *projectConfigEntry) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		var decl struct {
+			Type        string `yaml:"type"`
+			Description string `yaml:"description"`
+			Default     any    `yaml:"default"`
+			Value       any    `yaml:"value"`
+			Secret      bool   `yaml:"secret"`
+			Items       any    `yaml:"items"`
+		}
+		if err := n.Decode(&decl); err != nil {
+			return err
+		}
+		p.Default, p.Value = decl.Default, decl.Value
+		return nil
+	}
+	return n.Decode(&p.Default)
+}
+
+type stackFile struct {
+	Config map[string]any `yaml:"config"`
+}
+
+// LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml from dir.
+func LoadStack(dir, stack string) (*StackConfig, error) {
+	var project projectFile
+	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &project); err != nil {
+		return nil, err
+	}
+	if project.Name == "" {
+		return nil, fmt.Errorf("Pulumi.yaml: no project name")
+	}
+	stackPath := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	var sf stackFile
+	if err := readYAML(stackPath, &sf); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no stack file %s for stack %q (stacks here: %s)", filepath.Base(stackPath), stack, strings.Join(listStacks(dir), ", "))
+		}
+		return nil, err
+	}
+
+	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{}}
+	for key, entry := range project.Config {
+		full := qualify(project.Name, key)
+		v := entry.Default
+		if entry.Value != nil {
+			v = entry.Value
+		}
+		if v == nil {
+			continue
+		}
+		s, _, err := configString(v)
+		if err != nil {
+			return nil, fmt.Errorf("Pulumi.yaml: %s: %w", full, err)
+		}
+		cfg.Values[full] = s
+	}
+	for key, v := range sf.Config {
+		full := qualify(project.Name, key)
+		if ns, name, _ := strings.Cut(full, ":"); ns == project.Name && !slices.Contains(infra.ConfigKeys, name) {
+			return nil, fmt.Errorf("%s: %s: unknown key; fargo reads %s", filepath.Base(stackPath), full, strings.Join(qualifyAll(project.Name, infra.ConfigKeys), ", "))
+		}
+		s, secret, err := configString(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", filepath.Base(stackPath), full, err)
+		}
+		cfg.Values[full] = s
+		if secret {
+			cfg.SecretKeys = append(cfg.SecretKeys, full)
+		}
+	}
+	sort.Strings(cfg.SecretKeys)
+	return cfg, nil
+}
+
+// Get returns a value, as pulumi.Context.GetConfig does.
+func (c *StackConfig) Get(key string) (string, bool) {
+	v, ok := c.Values[key]
+	return v, ok
+}
+
+func readYAML(path string, out any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := yaml.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s: not valid YAML: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+func listStacks(dir string) []string {
+	matches, _ := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	var out []string
+	for _, m := range matches {
+		out = append(out, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "Pulumi."), ".yaml"))
+	}
+	return out
+}
+
+func qualify(project, key string) string {
+	if strings.Contains(key, ":") {
+		return key
+	}
+	return project + ":" + key
+}
+
+func qualifyAll(project string, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = qualify(project, k)
+	}
+	return out
+}
+
+// configString renders a YAML value the way the CLI passes it to a program: scalars
+// as their text, objects and lists as JSON, encrypted values as a placeholder.
+func configString(v any) (string, bool, error) {
+	switch t := v.(type) {
+	case string:
+		return t, false, nil
+	case bool:
+		return strconv.FormatBool(t), false, nil
+	case int:
+		return strconv.Itoa(t), false, nil
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), false, nil
+	case map[string]any:
+		if _, ok := t["secure"]; ok && len(t) == 1 {
+			return SecretPlaceholder, true, nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", false, fmt.Errorf("cannot be read as config: %w", err)
+	}
+	return string(b), false, nil
+}
