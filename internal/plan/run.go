@@ -5,6 +5,7 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -75,14 +76,18 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 
 // cleanError drops the engine's wrapping so a config error reads as one line.
 func cleanError(err error) error {
-	msg := err.Error()
-	for _, prefix := range []string{"running program: ", "program failed: "} {
-		msg = strings.TrimPrefix(msg, prefix)
+	var cfgErr *infra.ConfigError
+	if errors.As(err, &cfgErr) {
+		return cfgErr
 	}
+	msg := strings.TrimSpace(err.Error())
+	msg = strings.TrimPrefix(msg, "1 error occurred:")
+	msg = strings.TrimSpace(msg)
+	msg = strings.TrimPrefix(msg, "* ")
 	if i := strings.Index(msg, "\ngoroutine "); i >= 0 {
 		msg = msg[:i]
 	}
-	return fmt.Errorf("%s", strings.TrimSpace(msg))
+	return errors.New(strings.TrimSpace(msg))
 }
 
 // buildExport turns the mock monitor's registrations into an export document.

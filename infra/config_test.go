@@ -1,0 +1,210 @@
+package infra_test
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/internal/plan"
+)
+
+// devWith returns the dev stack's config with one key replaced (or removed when value is "").
+func devWith(t *testing.T, key, value string) *plan.StackConfig {
+	t.Helper()
+	sc := loadConfig(t, "dev")
+	if value == "" {
+		delete(sc.Values, key)
+	} else {
+		sc.Values[key] = value
+	}
+	return sc
+}
+
+// servicesWith returns dev's services JSON with one service's field set.
+func servicesWith(t *testing.T, service, field string, value any) string {
+	t.Helper()
+	sc := loadConfig(t, "dev")
+	var services map[string]map[string]any
+	if err := json.Unmarshal([]byte(sc.Values["fargo:services"]), &services); err != nil {
+		t.Fatal(err)
+	}
+	if services[service] == nil {
+		services[service] = map[string]any{}
+	}
+	if value == nil {
+		delete(services[service], field)
+	} else {
+		services[service][field] = value
+	}
+	b, _ := json.Marshal(services)
+	return string(b)
+}
+
+func TestBadConfigIsRefusedClearly(t *testing.T) {
+	cases := []struct {
+		name, key, value string
+		want             []string // substrings of the one error
+	}{
+		{"no region", "aws:region", "", []string{"aws:region", "not set"}},
+		{"bad region", "aws:region", "seoul", []string{"aws:region", `"seoul"`}},
+		{"network not an object", "fargo:network", `"none"`, []string{"fargo:network", "expected a map"}},
+		{"network typo", "fargo:network", `{"nta":"none"}`, []string{"fargo:network", `unknown key "nta"`, "cidr, availabilityZones, nat"}},
+		{"nat unknown", "fargo:network", `{"nat":"double"}`, []string{"fargo:network.nat", `"double"`, "none", "single", "perAz"}},
+		{"nat wrong type", "fargo:network", `{"nat":true}`, []string{"fargo:network.nat", "boolean", "string"}},
+		{"one zone", "fargo:network", `{"availabilityZones":1}`, []string{"fargo:network.availabilityZones", "1", "2 to 6"}},
+		{"zero zones", "fargo:network", `{"availabilityZones":0}`, []string{"fargo:network.availabilityZones", "0"}},
+		{"zones as text", "fargo:network", `{"availabilityZones":"two"}`, []string{"fargo:network.availabilityZones", "string", "whole number"}},
+		{"bad cidr", "fargo:network", `{"cidr":"10.0.0.0"}`, []string{"fargo:network.cidr", "10.0.0.0", "IPv4 CIDR"}},
+		{"cidr host bits", "fargo:network", `{"cidr":"10.0.0.1/16"}`, []string{"fargo:network.cidr", "10.0.0.0/16"}},
+		{"cidr too big", "fargo:network", `{"cidr":"10.0.0.0/8"}`, []string{"fargo:network.cidr", "/16 to /20"}},
+		{"cidr public", "fargo:network", `{"cidr":"8.8.0.0/16"}`, []string{"fargo:network.cidr", "private"}},
+		{"no services", "fargo:services", "", []string{"fargo:services", "not set"}},
+		{"empty services", "fargo:services", `{}`, []string{"fargo:services", "empty"}},
+		{"services not a map", "fargo:services", `["frontend"]`, []string{"fargo:services", "map"}},
+		{"service name", "fargo:services", `{"Front_End":{}}`, []string{"fargo:services.Front_End", "lowercase"}},
+		{"service name too long", "fargo:services", `{"averyveryverylongname":{}}`, []string{"fargo:services.averyveryverylongname", "16"}},
+		{"service null", "fargo:services", `{"web":null}`, []string{"fargo:services.web", "no settings"}},
+		{"service typo", "fargo:services", `{"web":{"prot":80}}`, []string{"fargo:services.web", `unknown key "prot"`, "port"}},
+		{"bad cpu", "fargo:services", `{"web":{"cpu":300}}`, []string{"fargo:services.web.cpu", "300", "256, 512"}},
+		{"bad pair", "fargo:services", `{"web":{"cpu":256,"memory":4096}}`, []string{"fargo:services.web.memory", "4096", "cpu 256", "512, 1024, 2048"}},
+		{"bad pair big", "fargo:services", `{"web":{"cpu":1024,"memory":1024}}`, []string{"fargo:services.web.memory", "2048 to 8192"}},
+		{"port zero", "fargo:services", `{"web":{"port":0}}`, []string{"fargo:services.web.port", "0", "1 to 65535"}},
+		{"port high", "fargo:services", `{"web":{"port":70000}}`, []string{"fargo:services.web.port", "70000"}},
+		{"port negative", "fargo:services", `{"web":{"port":-1}}`, []string{"fargo:services.web.port", "-1"}},
+		{"port fraction", "fargo:services", `{"web":{"port":80.5}}`, []string{"fargo:services.web.port", "80.5"}},
+		{"path without slash", "fargo:services", servicesWith(t, "backend", "paths", []string{"api/*"}), []string{"fargo:services.backend.paths[0]", `"api/*"`, "start with /"}},
+		{"health path", "fargo:services", servicesWith(t, "frontend", "healthCheckPath", "health"), []string{"fargo:services.frontend.healthCheckPath", `"health"`}},
+		{"health wildcard", "fargo:services", servicesWith(t, "frontend", "healthCheckPath", "/h*"), []string{"fargo:services.frontend.healthCheckPath", "wildcards"}},
+		{"two defaults", "fargo:services", `{"api":{},"web":{}}`, []string{"fargo:services", "api, web", "exactly one"}},
+		{"no default", "fargo:services", `{"api":{"paths":["/x/*"],"priority":1}}`, []string{"fargo:services", "default route"}},
+		{"duplicate path", "fargo:services", `{"web":{},"api":{"paths":["/api/*"],"priority":1},"v2":{"paths":["/api/*"],"priority":2}}`, []string{"fargo:services.v2.paths", "/api/*", "already routed to api"}},
+		{"duplicate priority", "fargo:services", `{"web":{},"api":{"paths":["/api/*"],"priority":1},"v2":{"paths":["/v2/*"],"priority":1}}`, []string{"fargo:services.v2.priority", "already used by api"}},
+		{"priority on default", "fargo:services", `{"web":{"priority":3}}`, []string{"fargo:services.web.priority", "no paths"}},
+		{"no priority", "fargo:services", servicesWith(t, "backend", "priority", nil), []string{"fargo:services.backend.priority", "1 to 50000"}},
+		{"min above max", "fargo:services", servicesWith(t, "frontend", "minTasks", 5), []string{"fargo:services.frontend.maxTasks", "4", "minTasks (5)"}},
+		{"zero tasks", "fargo:services", servicesWith(t, "frontend", "minTasks", 0), []string{"fargo:services.frontend.minTasks", "0"}},
+		{"negative max", "fargo:services", servicesWith(t, "frontend", "maxTasks", -2), []string{"fargo:services.frontend.maxTasks", "-2"}},
+		{"secret env", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"MASTER_KEY": "x"}), []string{"fargo:services.backend.environment.MASTER_KEY", "secret"}},
+		{"aws key env", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"AWS_ACCESS_KEY_ID": "x"}), []string{"AWS_ACCESS_KEY_ID", "secret"}},
+		{"env name", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"1BAD": "x"}), []string{"environment.1BAD", "not a valid"}},
+		{"root user", "fargo:services", servicesWith(t, "backend", "user", "0"), []string{"fargo:services.backend.user", "root"}},
+		{"arch", "fargo:services", servicesWith(t, "backend", "architecture", "arm"), []string{"fargo:services.backend.architecture", "X86_64 or ARM64"}},
+		{"scaling target", "fargo:services", servicesWith(t, "backend", "targetCpuPercent", 100), []string{"fargo:services.backend.targetCpuPercent", "10 to 95"}},
+		{"image and build", "fargo:services", servicesWith(t, "backend", "build", map[string]string{"context": "./backend"}) /* plus image below */, nil},
+		{"registry days", "fargo:registry", `{"untaggedExpiryDays":0}`, []string{"fargo:registry.untaggedExpiryDays", "0"}},
+		{"registry typo", "fargo:registry", `{"keep":3}`, []string{"fargo:registry", `unknown key "keep"`}},
+		{"retention", "fargo:cluster", `{"logRetentionDays":10}`, []string{"fargo:cluster.logRetentionDays", "10", "14"}},
+		{"retention forever", "fargo:cluster", `{"logRetentionDays":0}`, []string{"fargo:cluster.logRetentionDays", "0"}},
+		{"no weights", "fargo:cluster", `{"capacity":{"spotWeight":0}}`, []string{"fargo:cluster.capacity", "both 0"}},
+		{"negative base", "fargo:cluster", `{"capacity":{"onDemandBase":-1}}`, []string{"fargo:cluster.capacity.onDemandBase", "-1"}},
+		{"protection", "fargo:deletionProtection", "maybe", []string{"fargo:deletionProtection", `"maybe"`, "true or false"}},
+		{"domain zone", "fargo:domain", `{"zone":"example_com"}`, []string{"fargo:domain.zone", "example_com"}},
+		{"domain no dot", "fargo:domain", `{"zone":"localhost"}`, []string{"fargo:domain.zone", "localhost"}},
+		{"domain host", "fargo:domain", `{"zone":"example.com","host":"a.b"}`, []string{"fargo:domain.host", "a.b", "single DNS label"}},
+		{"domain host chars", "fargo:domain", `{"zone":"example.com","host":"-www"}`, []string{"fargo:domain.host", "-www"}},
+		{"domain upper", "fargo:domain", `{"zone":"Example.com"}`, []string{"fargo:domain.zone", "Example.com"}},
+		{"domain typo", "fargo:domain", `{"zone":"example.com","hots":"www"}`, []string{"fargo:domain", `unknown key "hots"`}},
+		{"budget amount", "fargo:budget", `{"monthlyLimit":0,"emails":["a@example.com"]}`, []string{"fargo:budget.monthlyLimit", "0"}},
+		{"budget email", "fargo:budget", `{"monthlyLimit":10,"emails":["not-an-address"]}`, []string{"fargo:budget.emails[0]", "not-an-address"}},
+		{"budget no email", "fargo:budget", `{"monthlyLimit":10,"emails":[]}`, []string{"fargo:budget.emails", "0 addresses"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc := devWith(t, c.key, c.value)
+			if c.want == nil {
+				// image and build together
+				var services map[string]map[string]any
+				_ = json.Unmarshal([]byte(sc.Values["fargo:services"]), &services)
+				services["backend"]["image"] = "nginx:1.27"
+				b, _ := json.Marshal(services)
+				sc.Values["fargo:services"] = string(b)
+				c.want = []string{"fargo:services.backend", "both image and build"}
+			}
+			_, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+			if err == nil {
+				t.Fatalf("%s=%s accepted", c.key, c.value)
+			}
+			var cfgErr *infra.ConfigError
+			if !errors.As(err, &cfgErr) {
+				t.Fatalf("error %T %v is not a ConfigError", err, err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || strings.Contains(msg, "goroutine") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestBadConfigRegistersNothing(t *testing.T) {
+	sc := devWith(t, "fargo:network", `{"nat":"double"}`)
+	res, err := plan.Run(sc, mocks.Options{})
+	if err == nil || res != nil {
+		t.Fatalf("plan accepted bad config: %v", err)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "fargo:network.nat: ") {
+		t.Errorf("error %q is not the config error alone", msg)
+	}
+}
+
+func TestTooFewZonesInRegion(t *testing.T) {
+	sc := devWith(t, "fargo:network", `{"availabilityZones":3}`)
+	_, err := plan.Run(sc, mocks.Options{ZoneCount: 2})
+	if err == nil || !strings.Contains(err.Error(), "fargo:network.availabilityZones: 3 zones requested but the region has only 2") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestUnknownStackKeyIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../Pulumi.yaml", dir+"/Pulumi.yaml")
+	writeFile(t, dir+"/Pulumi.typo.yaml", "config:\n  aws:region: ap-northeast-2\n  fargo:servics: {}\n")
+	_, err := plan.LoadStack(dir, "typo")
+	if err == nil || !strings.Contains(err.Error(), "fargo:servics: unknown key") || !strings.Contains(err.Error(), "fargo:services") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestPulumiYamlMatchesCode keeps Pulumi.yaml's declarations and defaults in step
+// with the keys and defaults the code applies.
+func TestPulumiYamlMatchesCode(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../Pulumi.yaml", dir+"/Pulumi.yaml")
+	writeFile(t, dir+"/Pulumi.empty.yaml", "config:\n  aws:region: ap-northeast-2\n")
+	sc, err := plan.LoadStack(dir, "empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromYaml, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+	if err != nil {
+		t.Fatalf("Pulumi.yaml defaults are not valid config: %v", err)
+	}
+	codeOnly := map[string]string{"aws:region": "ap-northeast-2", "fargo:services": sc.Values["fargo:services"]}
+	fromCode, err := infra.ParseConfig(sc.Project, sc.Stack, func(k string) (string, bool) { v, ok := codeOnly[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromYaml.Network, fromCode.Network) || !reflect.DeepEqual(fromYaml.Registry, fromCode.Registry) ||
+		fromYaml.Cluster.LogRetentionDays != fromCode.Cluster.LogRetentionDays || fromYaml.DeletionProtection != fromCode.DeletionProtection {
+		t.Errorf("Pulumi.yaml defaults differ from the code's:\n yaml %+v\n code %+v", fromYaml, fromCode)
+	}
+	declared := loadDeclaredKeys(t)
+	for _, k := range infra.ConfigKeys {
+		if !declared[k] {
+			t.Errorf("Pulumi.yaml does not declare %s", k)
+		}
+		delete(declared, k)
+	}
+	for k := range declared {
+		t.Errorf("Pulumi.yaml declares %s, which the program does not read", k)
+	}
+}
