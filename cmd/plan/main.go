@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	go run ./cmd/plan --stack dev [--format text|export|cost|checks]
+//	go run ./cmd/plan --stack dev [--format text|export|cost|checks] [--compare base.json] [--strict]
+//	go run ./cmd/plan --input export.json [--format text|cost|checks]
 package main
 
 import (
@@ -13,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
@@ -23,40 +26,65 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// formats are the values --format takes.
+var formats = []string{"text", "export", "cost", "checks"}
+
 // options are the command's flags.
 type options struct {
 	stack, dir, format, imageTag string
+	input, compare               string
+	strict                       bool
+	assumptions                  cost.Assumptions
 }
 
-// errUsage marks a flag error, already reported by the flag package.
+// errUsage marks a flag error, already reported.
 var errUsage = errors.New("usage")
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.stack, "stack", "", "stack to plan (reads Pulumi.<stack>.yaml)")
+	fs.StringVar(&o.stack, "stack", "", "stack to plan (reads Pulumi.yaml and Pulumi.<stack>.yaml)")
 	fs.StringVar(&o.dir, "dir", ".", "directory holding Pulumi.yaml and the stack files")
-	fs.StringVar(&o.format, "format", "text", "output: text, or export (JSON like `pulumi stack export`)")
-	fs.StringVar(&o.imageTag, "image-tag", mocks.DefaultImageTag, "image tag the fake SSM parameters hold; \"none\" plans a fresh account")
+	fs.StringVar(&o.format, "format", "text", "output: "+strings.Join(formats, ", "))
+	fs.StringVar(&o.imageTag, "image-tag", mocks.DefaultImageTag, "tag the image tag parameters hold; \"none\" plans a fresh account")
+	fs.StringVar(&o.input, "input", "", "read a `pulumi stack export` file instead of planning a stack")
+	fs.StringVar(&o.compare, "compare", "", "compare cost and resources with another plan or export (JSON)")
+	fs.BoolVar(&o.strict, "strict", false, "exit non-zero when a check fails")
+	fs.Float64Var(&o.assumptions.LogGB, "log-gb", 0, "assumed CloudWatch Logs GB ingested per month")
+	fs.Float64Var(&o.assumptions.ImageGB, "image-gb", 0, "assumed ECR storage GB")
+	fs.Float64Var(&o.assumptions.NatGB, "nat-gb", 0, "assumed NAT data processed GB per month")
+	fs.Float64Var(&o.assumptions.LCU, "lcu", 0, "assumed average ALB capacity units")
+	fs.Float64Var(&o.assumptions.DataOutGB, "data-out-gb", 0, "assumed data out to the internet GB per month")
 	if err := fs.Parse(args); err != nil {
 		return o, errUsage
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "plan: unexpected argument %q\n", fs.Arg(0))
-		return o, errUsage
-	}
-	if o.stack == "" {
-		fmt.Fprintln(stderr, "plan: --stack is required, e.g. --stack dev")
-		return o, errUsage
-	}
-	switch o.format {
-	case "text", "export":
+	case o.stack == "" && o.input == "":
+		fmt.Fprintln(stderr, "plan: give --stack (e.g. --stack dev) or --input <export.json>")
+	case o.stack != "" && o.input != "":
+		fmt.Fprintln(stderr, "plan: give --stack or --input, not both")
+	case !contains(formats, o.format):
+		fmt.Fprintf(stderr, "plan: --format %q is not one of %s\n", o.format, strings.Join(formats, ", "))
+	case o.input != "" && o.format == "export":
+		fmt.Fprintln(stderr, "plan: --format export needs --stack; an --input file is already an export")
+	case o.assumptions.LogGB < 0 || o.assumptions.ImageGB < 0 || o.assumptions.NatGB < 0 || o.assumptions.LCU < 0 || o.assumptions.DataOutGB < 0:
+		fmt.Fprintln(stderr, "plan: usage assumptions cannot be negative")
 	default:
-		fmt.Fprintf(stderr, "plan: --format %q is not one of text, export\n", o.format)
-		return o, errUsage
+		return o, nil
 	}
-	return o, nil
+	return o, errUsage
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -64,24 +92,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	exp, err := planStack(o)
+	code, err := report(o, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "plan: %v\n", err)
 		return 1
 	}
-	switch o.format {
-	case "export":
-		if err := writeJSON(stdout, exp); err != nil {
-			fmt.Fprintf(stderr, "plan: %v\n", err)
-			return 1
-		}
-	default:
-		plan.WriteTree(stdout, exp)
-	}
-	return 0
+	return code
 }
 
-func planStack(o options) (*graph.Export, error) {
+// load returns the graph to report on: a fresh plan, or an export file.
+func load(o options) (*graph.Export, error) {
+	if o.input != "" {
+		return graph.ReadFile(o.input)
+	}
 	cfg, err := plan.LoadStack(o.dir, o.stack)
 	if err != nil {
 		return nil, err
@@ -91,4 +114,51 @@ func planStack(o options) (*graph.Export, error) {
 		return nil, err
 	}
 	return res.Export, nil
+}
+
+// report writes the chosen format and returns the exit code.
+func report(o options, w io.Writer) (int, error) {
+	exp, err := load(o)
+	if err != nil {
+		return 1, err
+	}
+	if o.format == "export" {
+		return 0, writeJSON(w, exp)
+	}
+	est, err := cost.EstimateGraph(exp, o.assumptions)
+	if err != nil {
+		return 1, err
+	}
+	var diff *cost.Diff
+	if o.compare != "" {
+		base, err := graph.ReadFile(o.compare)
+		if err != nil {
+			return 1, err
+		}
+		if diff, err = cost.Compare(base, exp, o.assumptions); err != nil {
+			return 1, err
+		}
+	}
+	switch o.format {
+	case "cost":
+		if diff != nil {
+			return 0, writeJSON(w, struct {
+				*cost.Estimate
+				Diff *cost.Diff `json:"diff"`
+			}{est, diff})
+		}
+		return 0, writeJSON(w, est)
+	}
+	if o.input == "" {
+		plan.WriteTree(w, exp)
+	} else {
+		fmt.Fprintf(w, "Stack %s in %s: %d resources in %s\n", exp.StackName(), exp.Region(), len(exp.Deployment.Resources), o.input)
+	}
+	fmt.Fprintln(w)
+	cost.WriteTable(w, est)
+	if diff != nil {
+		fmt.Fprintf(w, "\nCompared with %s:\n", o.compare)
+		cost.WriteDiff(w, diff)
+	}
+	return 0, nil
 }

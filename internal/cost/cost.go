@@ -1,0 +1,511 @@
+// Package cost estimates what a resource graph (an offline plan or a real
+// `pulumi stack export`) costs per month, from the unit prices in prices.json.
+package cost
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/fargo-dev/fargo/internal/graph"
+)
+
+//go:embed prices.json
+var pricesJSON []byte
+
+// Price is one unit price.
+type Price struct {
+	Price     float64 `json:"price"`
+	Unit      string  `json:"unit"`
+	UsageType string  `json:"usageType"`
+}
+
+// RegionPrices are one region's unit prices and when they were read.
+type RegionPrices struct {
+	Read   string           `json:"read"`
+	Prices map[string]Price `json:"prices"`
+}
+
+// PriceBook is the whole price table.
+type PriceBook struct {
+	Currency      string                  `json:"currency"`
+	HoursPerMonth float64                 `json:"hoursPerMonth"`
+	Source        string                  `json:"source"`
+	Regions       map[string]RegionPrices `json:"regions"`
+}
+
+// Prices returns the embedded price table.
+func Prices() (*PriceBook, error) {
+	var b PriceBook
+	if err := json.Unmarshal(pricesJSON, &b); err != nil {
+		return nil, fmt.Errorf("prices.json: %w", err)
+	}
+	return &b, nil
+}
+
+// Region returns a region's prices, or an error naming the regions that have them.
+func (b *PriceBook) Region(name string) (*RegionPrices, error) {
+	r, ok := b.Regions[name]
+	if !ok {
+		known := make([]string, 0, len(b.Regions))
+		for k := range b.Regions {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		if name == "" {
+			return nil, fmt.Errorf("the graph names no AWS region (no aws provider and no region output); prices exist for %s", strings.Join(known, ", "))
+		}
+		return nil, fmt.Errorf("no prices for region %q; prices exist for %s (add the region to internal/cost/prices.json)", name, strings.Join(known, ", "))
+	}
+	return &r, nil
+}
+
+// Assumptions are the usage-driven quantities a resource graph cannot tell. All are
+// zero by default: the estimate is what the stack costs with no traffic.
+type Assumptions struct {
+	// LogGB is CloudWatch Logs ingested per month across the stack.
+	LogGB float64 `json:"logGB"`
+	// ImageGB is ECR storage across the repositories.
+	ImageGB float64 `json:"imageGB"`
+	// NatGB is data processed by the NAT gateways per month.
+	NatGB float64 `json:"natGB"`
+	// LCU is the load balancer's average capacity units.
+	LCU float64 `json:"lcu"`
+	// DataOutGB is data sent to the internet per month, beyond the free 100 GB.
+	DataOutGB float64 `json:"dataOutGB"`
+}
+
+// Item is one priced line.
+type Item struct {
+	URN           string  `json:"urn"`
+	Type          string  `json:"type"`
+	Resource      string  `json:"resource"`
+	Description   string  `json:"description"`
+	Quantity      float64 `json:"quantity"`
+	QuantityAtMax float64 `json:"quantityAtMax"`
+	Unit          string  `json:"unit"`
+	UnitPrice     float64 `json:"unitPrice"`
+	UsageType     string  `json:"usageType"`
+	Monthly       float64 `json:"monthly"`
+	MonthlyAtMax  float64 `json:"monthlyAtMax"`
+}
+
+// Estimate is a stack's monthly cost.
+type Estimate struct {
+	Currency          string      `json:"currency"`
+	Region            string      `json:"region"`
+	PricesRead        string      `json:"pricesRead"`
+	HoursPerMonth     float64     `json:"hoursPerMonth"`
+	TotalMonthly      float64     `json:"totalMonthly"`
+	TotalMonthlyAtMax float64     `json:"totalMonthlyAtMax"`
+	Assumptions       Assumptions `json:"assumptions"`
+	Items             []Item      `json:"items"`
+	Notes             []string    `json:"notes,omitempty"`
+}
+
+// ByURN sums the monthly cost at minimum tasks per resource.
+func (e *Estimate) ByURN() map[string]float64 {
+	out := map[string]float64{}
+	for _, it := range e.Items {
+		out[it.URN] += it.Monthly
+	}
+	return out
+}
+
+// estimator accumulates items for one graph.
+type estimator struct {
+	exp    *graph.Export
+	prices *RegionPrices
+	hours  float64
+	est    *Estimate
+}
+
+// EstimateGraph prices every resource of the graph for a month.
+func EstimateGraph(exp *graph.Export, a Assumptions) (*Estimate, error) {
+	book, err := Prices()
+	if err != nil {
+		return nil, err
+	}
+	region := exp.Region()
+	rp, err := book.Region(region)
+	if err != nil {
+		return nil, err
+	}
+	e := &estimator{exp: exp, prices: rp, hours: book.HoursPerMonth, est: &Estimate{
+		Currency: book.Currency, Region: region, PricesRead: rp.Read, HoursPerMonth: book.HoursPerMonth, Assumptions: a,
+	}}
+	for _, step := range []func() error{e.loadBalancers, e.natGateways, e.services, e.endpoints, e.zones, func() error { return e.usage(a) }} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	for _, it := range e.est.Items {
+		e.est.TotalMonthly += it.Monthly
+		e.est.TotalMonthlyAtMax += it.MonthlyAtMax
+	}
+	return e.est, nil
+}
+
+// add prices a quantity (at min and at max tasks) of one unit.
+func (e *estimator) add(r *graph.Resource, description, key string, qty, qtyAtMax float64) error {
+	p, ok := e.prices.Prices[key]
+	if !ok {
+		return fmt.Errorf("prices.json has no %q price for %s", key, e.est.Region)
+	}
+	it := Item{
+		Description: description, Quantity: qty, QuantityAtMax: qtyAtMax,
+		Unit: p.Unit, UnitPrice: p.Price, UsageType: p.UsageType,
+		Monthly: qty * p.Price, MonthlyAtMax: qtyAtMax * p.Price,
+	}
+	if r != nil {
+		it.URN, it.Type, it.Resource = r.URN, r.Type, r.Name()
+	}
+	e.est.Items = append(e.est.Items, it)
+	return nil
+}
+
+func (e *estimator) note(format string, args ...any) {
+	e.est.Notes = append(e.est.Notes, fmt.Sprintf(format, args...))
+}
+
+func (e *estimator) loadBalancers() error {
+	for _, lb := range e.exp.Resources("aws:lb/loadBalancer:LoadBalancer") {
+		if t := lb.String("loadBalancerType"); t != "" && t != "application" {
+			e.note("%s is a %s load balancer, which is not priced", lb.Name(), t)
+			continue
+		}
+		if err := e.add(lb, "Application Load Balancer", "albHour", e.hours, e.hours); err != nil {
+			return err
+		}
+		if internal, _ := lb.Bool("internal"); internal {
+			continue
+		}
+		zones := float64(len(lb.List("subnets")) + len(lb.List("subnetMappings")))
+		if zones < 2 {
+			zones = 2 // an ALB always spans at least two zones
+		}
+		desc := fmt.Sprintf("Public IPv4 addresses of the ALB (%g zones)", zones)
+		if err := e.add(lb, desc, "publicIpv4Hour", zones*e.hours, zones*e.hours); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// natGateways prices the NAT gateways and their addresses: the gateways themselves
+// in a real export, or the awsx VPC's strategy in a plan.
+func (e *estimator) natGateways() error {
+	nats := e.exp.Resources("aws:ec2/natGateway:NatGateway")
+	if len(nats) > 0 {
+		for _, n := range nats {
+			if err := e.add(n, "NAT gateway", "natHour", e.hours, e.hours); err != nil {
+				return err
+			}
+		}
+		for _, eip := range e.exp.Resources("aws:ec2/eip:Eip") {
+			if err := e.add(eip, "Elastic IP address", "publicIpv4Hour", e.hours, e.hours); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
+		n := awsxNatCount(vpc)
+		if n == 0 {
+			continue
+		}
+		desc := fmt.Sprintf("NAT gateways (%s: %g)", strategyOf(vpc), n)
+		if err := e.add(vpc, desc, "natHour", n*e.hours, n*e.hours); err != nil {
+			return err
+		}
+		if err := e.add(vpc, fmt.Sprintf("NAT gateway addresses (%g)", n), "publicIpv4Hour", n*e.hours, n*e.hours); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func strategyOf(vpc *graph.Resource) string {
+	if s := vpc.String("natGateways", "strategy"); s != "" {
+		return s
+	}
+	return "OnePerAz" // awsx's default
+}
+
+// awsxNatCount applies awsx's rules: None has no gateway, Single one, OnePerAz
+// (the default) one per zone (3 zones by default).
+func awsxNatCount(vpc *graph.Resource) float64 {
+	zones := float64(len(vpc.List("availabilityZoneNames")))
+	if zones == 0 {
+		if n, ok := vpc.Number("numberOfAvailabilityZones"); ok {
+			zones = n
+		} else {
+			zones = 3
+		}
+	}
+	switch strategyOf(vpc) {
+	case "None":
+		return 0
+	case "Single":
+		return 1
+	default:
+		return zones
+	}
+}
+
+// vpcZones returns the zone count of the graph's VPC, for per-zone prices.
+func (e *estimator) vpcZones() float64 {
+	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
+		if n := len(vpc.List("availabilityZoneNames")); n > 0 {
+			return float64(n)
+		}
+	}
+	return 2
+}
+
+func (e *estimator) services() error {
+	for _, svc := range e.exp.Resources("aws:ecs/service:Service") {
+		td := e.taskDefinition(svc)
+		if td == nil {
+			e.note("%s: task definition not found in the graph; its tasks are not priced", svc.Name())
+			continue
+		}
+		if lt := svc.String("launchType"); lt == "EC2" || lt == "EXTERNAL" {
+			e.note("%s runs on %s capacity, which is not priced", svc.Name(), lt)
+			continue
+		}
+		cpu, _ := td.Number("cpu")
+		mem, _ := td.Number("memory")
+		vcpu, gb := cpu/1024, mem/1024
+		arm := td.String("runtimePlatform", "cpuArchitecture") == "ARM64"
+		minTasks, maxTasks := e.taskCounts(svc)
+		st := e.strategy(svc)
+		odMin, spotMin := st.Split(minTasks)
+		odMax, spotMax := st.Split(maxTasks)
+
+		keys := map[bool][4]string{
+			false: {"fargateVcpuHour", "fargateGbHour", "spotVcpuHour", "spotGbHour"},
+			true:  {"fargateArmVcpuHour", "fargateArmGbHour", "spotArmVcpuHour", "spotArmGbHour"},
+		}[arm]
+		arch := map[bool]string{false: "x86", true: "ARM"}[arm]
+		lines := []struct {
+			desc     string
+			key      string
+			min, max float64
+		}{
+			{fmt.Sprintf("Fargate %s on-demand vCPU (%g vCPU x tasks)", arch, vcpu), keys[0], float64(odMin) * vcpu, float64(odMax) * vcpu},
+			{fmt.Sprintf("Fargate %s on-demand memory (%g GB x tasks)", arch, gb), keys[1], float64(odMin) * gb, float64(odMax) * gb},
+			{fmt.Sprintf("Fargate %s Spot vCPU (%g vCPU x tasks)", arch, vcpu), keys[2], float64(spotMin) * vcpu, float64(spotMax) * vcpu},
+			{fmt.Sprintf("Fargate %s Spot memory (%g GB x tasks)", arch, gb), keys[3], float64(spotMin) * gb, float64(spotMax) * gb},
+		}
+		for _, l := range lines {
+			if l.min == 0 && l.max == 0 {
+				continue
+			}
+			if err := e.add(svc, l.desc, l.key, l.min*e.hours, l.max*e.hours); err != nil {
+				return err
+			}
+		}
+		if ip, _ := svc.Bool("networkConfiguration", "assignPublicIp"); ip && maxTasks > 0 {
+			if err := e.add(svc, "Public IPv4 address per task", "publicIpv4Hour", float64(minTasks)*e.hours, float64(maxTasks)*e.hours); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// taskDefinition finds a service's task definition by ARN, or by family.
+func (e *estimator) taskDefinition(svc *graph.Resource) *graph.Resource {
+	ref := svc.String("taskDefinition")
+	tds := e.exp.Resources("aws:ecs/taskDefinition:TaskDefinition")
+	for _, td := range tds {
+		if ref != "" && (td.String("arn") == ref || td.String("arnWithoutRevision") == ref) {
+			return td
+		}
+	}
+	family := ref
+	if i := strings.Index(ref, "task-definition/"); i >= 0 {
+		family = ref[i+len("task-definition/"):]
+	}
+	family, _, _ = strings.Cut(family, ":")
+	for _, td := range tds {
+		if family != "" && td.String("family") == family {
+			return td
+		}
+	}
+	return nil
+}
+
+// taskCounts returns the tasks at minimum and maximum scale: the auto scaling
+// bounds when a target exists, else the desired count.
+func (e *estimator) taskCounts(svc *graph.Resource) (int, int) {
+	desired, _ := svc.Number("desiredCount")
+	name := svc.String("name")
+	cluster := svc.String("cluster")
+	if i := strings.LastIndex(cluster, "/"); i >= 0 {
+		cluster = cluster[i+1:]
+	}
+	for _, t := range e.exp.Resources("aws:appautoscaling/target:Target") {
+		id := t.String("resourceId")
+		if name != "" && (id == "service/"+cluster+"/"+name || strings.HasSuffix(id, "/"+name) && strings.HasPrefix(id, "service/")) {
+			lo, _ := t.Number("minCapacity")
+			hi, _ := t.Number("maxCapacity")
+			return int(lo), int(hi)
+		}
+	}
+	return int(desired), int(desired)
+}
+
+// Strategy is a capacity provider strategy: which tasks run on on-demand Fargate
+// and which on Fargate Spot.
+type Strategy struct {
+	OnDemandBase, SpotBase, OnDemandWeight, SpotWeight int
+}
+
+// strategy returns the service's strategy, falling back to the cluster default and
+// then to on-demand Fargate, as ECS does.
+func (e *estimator) strategy(svc *graph.Resource) Strategy {
+	strategies := svc.List("capacityProviderStrategies")
+	if len(strategies) == 0 {
+		if svc.String("launchType") == "FARGATE" {
+			return Strategy{OnDemandWeight: 1}
+		}
+		for _, cp := range e.exp.Resources("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders") {
+			strategies = cp.List("defaultCapacityProviderStrategies")
+		}
+	}
+	if len(strategies) == 0 {
+		return Strategy{OnDemandWeight: 1}
+	}
+	var st Strategy
+	for _, s := range strategies {
+		m, _ := s.(map[string]any)
+		b, _ := graph.AsNumber(m["base"])
+		w, _ := graph.AsNumber(m["weight"])
+		switch m["capacityProvider"] {
+		case "FARGATE":
+			st.OnDemandBase, st.OnDemandWeight = int(b), int(w)
+		case "FARGATE_SPOT":
+			st.SpotBase, st.SpotWeight = int(b), int(w)
+		}
+	}
+	return st
+}
+
+// Split divides n tasks as ECS does: the base first, the rest by weight. Fractions
+// round towards on-demand, so the estimate errs on the high side.
+func (s Strategy) Split(n int) (onDemand, spot int) {
+	onDemand = min(s.OnDemandBase, n)
+	spot = min(s.SpotBase, n-onDemand)
+	rest := n - onDemand - spot
+	if s.OnDemandWeight+s.SpotWeight == 0 {
+		return onDemand + rest, spot
+	}
+	od := int(math.Ceil(float64(rest*s.OnDemandWeight) / float64(s.OnDemandWeight+s.SpotWeight)))
+	return onDemand + od, spot + rest - od
+}
+
+func (e *estimator) endpoints() error {
+	explicit := e.exp.Resources("aws:ec2/vpcEndpoint:VpcEndpoint")
+	for _, ep := range explicit {
+		if ep.String("vpcEndpointType") != "Interface" {
+			if err := e.add(ep, "Gateway VPC endpoint (free)", "interfaceEndpointGb", 0, 0); err != nil {
+				return err
+			}
+			continue
+		}
+		zones := float64(len(ep.List("subnetIds")))
+		if err := e.add(ep, fmt.Sprintf("Interface VPC endpoint (%g zones)", zones), "interfaceEndpointHour", zones*e.hours, zones*e.hours); err != nil {
+			return err
+		}
+	}
+	if len(explicit) > 0 {
+		return nil
+	}
+	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
+		for _, s := range vpc.List("vpcEndpointSpecs") {
+			spec, _ := s.(map[string]any)
+			name, _ := spec["serviceName"].(string)
+			if t, _ := spec["vpcEndpointType"].(string); t == "Interface" {
+				zones := e.vpcZones()
+				if err := e.add(vpc, fmt.Sprintf("Interface VPC endpoint %s (%g zones)", name, zones), "interfaceEndpointHour", zones*e.hours, zones*e.hours); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := e.add(vpc, fmt.Sprintf("Gateway VPC endpoint %s (free)", name), "interfaceEndpointGb", 0, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *estimator) zones() error {
+	for _, z := range e.exp.Resources("aws:route53/zone:Zone") {
+		if err := e.add(z, "Route 53 hosted zone", "hostedZoneMonth", 1, 1); err != nil {
+			return err
+		}
+	}
+	if n := len(e.exp.Resources("aws:ecs/cluster:Cluster")); n > 0 {
+		for _, c := range e.exp.Resources("aws:ecs/cluster:Cluster") {
+			for _, s := range c.List("settings") {
+				if m, _ := s.(map[string]any); m["name"] == "containerInsights" && m["value"] != "disabled" {
+					e.note("%s has Container Insights on: billed per custom metric and log GB, not priced here", c.Name())
+				}
+			}
+		}
+	}
+	if len(e.exp.Resources("aws:dynamodb/table:Table")) > 0 {
+		e.note("DynamoDB tables are on-demand: billed per request and stored GB, zero at zero traffic")
+	}
+	return nil
+}
+
+// usage prices the assumed traffic-driven quantities, even at zero, so every
+// estimate states what it assumed.
+func (e *estimator) usage(a Assumptions) error {
+	stack := e.stack()
+	if len(e.exp.Resources("aws:cloudwatch/logGroup:LogGroup")) > 0 {
+		if err := e.add(stack, fmt.Sprintf("CloudWatch Logs ingestion (assumed %g GB/month)", a.LogGB), "logsIngestGb", a.LogGB, a.LogGB); err != nil {
+			return err
+		}
+		if err := e.add(stack, fmt.Sprintf("CloudWatch Logs storage (assumed %g GB kept)", a.LogGB), "logsStorageGbMonth", a.LogGB, a.LogGB); err != nil {
+			return err
+		}
+	}
+	if len(e.exp.Resources("aws:ecr/repository:Repository")) > 0 {
+		if err := e.add(stack, fmt.Sprintf("ECR image storage (assumed %g GB)", a.ImageGB), "ecrGbMonth", a.ImageGB, a.ImageGB); err != nil {
+			return err
+		}
+	}
+	natCount := len(e.exp.Resources("aws:ec2/natGateway:NatGateway"))
+	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
+		natCount += int(awsxNatCount(vpc))
+	}
+	if natCount > 0 {
+		if err := e.add(stack, fmt.Sprintf("NAT data processed (assumed %g GB/month)", a.NatGB), "natGb", a.NatGB, a.NatGB); err != nil {
+			return err
+		}
+	}
+	if len(e.exp.Resources("aws:lb/loadBalancer:LoadBalancer")) > 0 {
+		if err := e.add(stack, fmt.Sprintf("ALB capacity units (assumed %g LCU average)", a.LCU), "albLcuHour", a.LCU*e.hours, a.LCU*e.hours); err != nil {
+			return err
+		}
+		if err := e.add(stack, fmt.Sprintf("Data out to the internet (assumed %g GB/month)", a.DataOutGB), "dataOutGb", a.DataOutGB, a.DataOutGB); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *estimator) stack() *graph.Resource {
+	if r := e.exp.Resources(graph.RootStackType); len(r) > 0 {
+		return r[0]
+	}
+	return nil
+}
