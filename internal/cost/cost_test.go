@@ -1,0 +1,208 @@
+package cost
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/fargo-dev/fargo/internal/graph"
+)
+
+const stackURN = "urn:pulumi:t::fargo::pulumi:pulumi:Stack::fargo-t"
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// fixture is a small hand-made graph: one service on the given strategy.
+func fixture(region string, strategies []any, arch string, minTasks, maxTasks float64, publicIP bool) *graph.Export {
+	return &graph.Export{Version: 3, Deployment: graph.Deployment{Resources: []graph.Resource{
+		{URN: stackURN, Type: graph.RootStackType},
+		{URN: "urn:pulumi:t::fargo::pulumi:providers:aws::default", Type: "pulumi:providers:aws", Custom: true, Inputs: map[string]any{"region": region}},
+		{URN: "urn:td", Type: "aws:ecs/taskDefinition:TaskDefinition", Custom: true,
+			Inputs:  map[string]any{"family": "fam", "cpu": "1024", "memory": "2048", "runtimePlatform": map[string]any{"cpuArchitecture": arch}},
+			Outputs: map[string]any{"arn": "arn:aws:ecs:r:1:task-definition/fam:7"}},
+		{URN: "urn:svc", Type: "aws:ecs/service:Service", Custom: true,
+			Inputs: map[string]any{"name": "api", "cluster": "arn:aws:ecs:r:1:cluster/main", "taskDefinition": "arn:aws:ecs:r:1:task-definition/fam:7",
+				"desiredCount": minTasks, "capacityProviderStrategies": strategies,
+				"networkConfiguration": map[string]any{"assignPublicIp": publicIP}}},
+		{URN: "urn:target", Type: "aws:appautoscaling/target:Target", Custom: true,
+			Inputs: map[string]any{"resourceId": "service/main/api", "minCapacity": minTasks, "maxCapacity": maxTasks}},
+	}}}
+}
+
+func spotOnly() []any {
+	return []any{map[string]any{"capacityProvider": "FARGATE_SPOT", "weight": 1.0}}
+}
+
+func TestSpotServiceCostsSpotRates(t *testing.T) {
+	book, err := Prices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, region := range []string{"ap-northeast-2", "us-east-1"} {
+		for _, arch := range []string{"X86_64", "ARM64"} {
+			est, err := EstimateGraph(fixture(region, spotOnly(), arch, 3, 5, false), Assumptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := book.Regions[region].Prices
+			vcpuKey, gbKey := "spotVcpuHour", "spotGbHour"
+			if arch == "ARM64" {
+				vcpuKey, gbKey = "spotArmVcpuHour", "spotArmGbHour"
+			}
+			perTask := (1*p[vcpuKey].Price + 2*p[gbKey].Price) * 730
+			if !near(est.TotalMonthly, 3*perTask) || !near(est.TotalMonthlyAtMax, 5*perTask) {
+				t.Errorf("%s %s: %.4f/%.4f, want %.4f/%.4f", region, arch, est.TotalMonthly, est.TotalMonthlyAtMax, 3*perTask, 5*perTask)
+			}
+		}
+	}
+}
+
+func TestOnDemandBaseAndPublicIPs(t *testing.T) {
+	book, _ := Prices()
+	p := book.Regions["ap-northeast-2"].Prices
+	strategies := []any{
+		map[string]any{"capacityProvider": "FARGATE", "base": 1.0, "weight": 0.0},
+		map[string]any{"capacityProvider": "FARGATE_SPOT", "weight": 1.0},
+	}
+	est, err := EstimateGraph(fixture("ap-northeast-2", strategies, "X86_64", 2, 4, true), Assumptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	od := (p["fargateVcpuHour"].Price + 2*p["fargateGbHour"].Price) * 730
+	spot := (p["spotVcpuHour"].Price + 2*p["spotGbHour"].Price) * 730
+	ip := p["publicIpv4Hour"].Price * 730
+	if want := od + spot + 2*ip; !near(est.TotalMonthly, want) {
+		t.Errorf("at min %.4f, want %.4f", est.TotalMonthly, want)
+	}
+	if want := od + 3*spot + 4*ip; !near(est.TotalMonthlyAtMax, want) {
+		t.Errorf("at max %.4f, want %.4f", est.TotalMonthlyAtMax, want)
+	}
+}
+
+func TestSplit(t *testing.T) {
+	cases := []struct {
+		s           Strategy
+		n, od, spot int
+		name        string
+	}{
+		{Strategy{SpotWeight: 1}, 4, 0, 4, "all spot"},
+		{Strategy{OnDemandWeight: 1}, 4, 4, 0, "all on-demand"},
+		{Strategy{OnDemandBase: 1, SpotWeight: 1}, 4, 1, 3, "base under spot"},
+		{Strategy{OnDemandBase: 2, SpotWeight: 1}, 1, 1, 0, "base above count"},
+		{Strategy{OnDemandWeight: 1, SpotWeight: 1}, 3, 2, 1, "odd split rounds to on-demand"},
+		{Strategy{OnDemandWeight: 1, SpotWeight: 3}, 8, 2, 6, "weights"},
+		{Strategy{SpotBase: 1, OnDemandWeight: 1}, 3, 2, 1, "spot base"},
+		{Strategy{SpotWeight: 1}, 0, 0, 0, "idle"},
+	}
+	for _, c := range cases {
+		od, spot := c.s.Split(c.n)
+		if od != c.od || spot != c.spot {
+			t.Errorf("%s: Split(%d) = %d/%d, want %d/%d", c.name, c.n, od, spot, c.od, c.spot)
+		}
+	}
+}
+
+func TestUnknownRegionIsAnError(t *testing.T) {
+	_, err := EstimateGraph(fixture("mars-north-1", spotOnly(), "X86_64", 1, 1, false), Assumptions{})
+	if err == nil || !strings.Contains(err.Error(), `"mars-north-1"`) || !strings.Contains(err.Error(), "ap-northeast-2") {
+		t.Errorf("got %v", err)
+	}
+	exp := fixture("", spotOnly(), "X86_64", 1, 1, false)
+	if _, err := EstimateGraph(exp, Assumptions{}); err == nil {
+		t.Error("a graph without a region was priced")
+	}
+}
+
+func vpcGraph(strategy string, zones int) *graph.Export {
+	var names []any
+	for i := range zones {
+		names = append(names, string(rune('a'+i)))
+	}
+	nat := map[string]any{"strategy": strategy}
+	return &graph.Export{Deployment: graph.Deployment{Resources: []graph.Resource{
+		{URN: stackURN, Type: graph.RootStackType, Outputs: map[string]any{"region": "us-east-1"}},
+		{URN: "urn:vpc", Type: "awsx:ec2:Vpc", Inputs: map[string]any{"availabilityZoneNames": names, "natGateways": nat}},
+	}}}
+}
+
+func TestNatStrategyPricing(t *testing.T) {
+	book, _ := Prices()
+	p := book.Regions["us-east-1"].Prices
+	perNat := (p["natHour"].Price + p["publicIpv4Hour"].Price) * 730
+	for _, c := range []struct {
+		strategy string
+		zones    int
+		nats     float64
+	}{{"None", 3, 0}, {"Single", 3, 1}, {"OnePerAz", 3, 3}, {"OnePerAz", 2, 2}} {
+		est, err := EstimateGraph(vpcGraph(c.strategy, c.zones), Assumptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !near(est.TotalMonthly, c.nats*perNat) {
+			t.Errorf("%s over %d zones: %.4f, want %.4f", c.strategy, c.zones, est.TotalMonthly, c.nats*perNat)
+		}
+	}
+}
+
+func TestRealExportNatGatewaysAreCountedOnce(t *testing.T) {
+	exp := vpcGraph("OnePerAz", 2)
+	exp.Deployment.Resources = append(exp.Deployment.Resources,
+		graph.Resource{URN: "urn:nat1", Type: "aws:ec2/natGateway:NatGateway", Custom: true},
+		graph.Resource{URN: "urn:eip1", Type: "aws:ec2/eip:Eip", Custom: true})
+	est, err := EstimateGraph(exp, Assumptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, _ := Prices()
+	p := book.Regions["us-east-1"].Prices
+	if want := (p["natHour"].Price + p["publicIpv4Hour"].Price) * 730; !near(est.TotalMonthly, want) {
+		t.Errorf("%.4f, want one NAT gateway and one address: %.4f", est.TotalMonthly, want)
+	}
+}
+
+func TestAssumptionsArePriced(t *testing.T) {
+	exp := vpcGraph("Single", 2)
+	exp.Deployment.Resources = append(exp.Deployment.Resources,
+		graph.Resource{URN: "urn:lg", Type: "aws:cloudwatch/logGroup:LogGroup", Custom: true})
+	book, _ := Prices()
+	p := book.Regions["us-east-1"].Prices
+	zero, _ := EstimateGraph(exp, Assumptions{})
+	busy, err := EstimateGraph(exp, Assumptions{LogGB: 10, NatGB: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 10*(p["logsIngestGb"].Price+p["logsStorageGbMonth"].Price) + 100*p["natGb"].Price
+	if !near(busy.TotalMonthly-zero.TotalMonthly, want) {
+		t.Errorf("usage adds %.4f, want %.4f", busy.TotalMonthly-zero.TotalMonthly, want)
+	}
+}
+
+func TestCompareReportsAddedRemovedChanged(t *testing.T) {
+	base := fixture("us-east-1", spotOnly(), "X86_64", 1, 2, false)
+	head := fixture("us-east-1", spotOnly(), "X86_64", 2, 2, false)
+	head.Deployment.Resources = append(head.Deployment.Resources, graph.Resource{URN: "urn:zone", Type: "aws:route53/zone:Zone", Custom: true})
+	base.Deployment.Resources = append(base.Deployment.Resources, graph.Resource{URN: "urn:old", Type: "aws:ssm/parameter:Parameter", Custom: true})
+	d, err := Compare(base, head, Assumptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Added) != 1 || d.Added[0].URN != "urn:zone" || d.Added[0].MonthlyAfter != 0.5 {
+		t.Errorf("added %+v", d.Added)
+	}
+	if len(d.Removed) != 1 || d.Removed[0].URN != "urn:old" {
+		t.Errorf("removed %+v", d.Removed)
+	}
+	changed := map[string]bool{}
+	for _, c := range d.Changed {
+		changed[c.URN] = true
+	}
+	if !changed["urn:svc"] || !changed["urn:target"] || changed["urn:td"] {
+		t.Errorf("changed %+v", d.Changed)
+	}
+	book, _ := Prices()
+	p := book.Regions["us-east-1"].Prices
+	perTask := (p["spotVcpuHour"].Price + 2*p["spotGbHour"].Price) * 730
+	if !near(d.MonthlyDelta, perTask+0.5) {
+		t.Errorf("delta %.4f, want %.4f", d.MonthlyDelta, perTask+0.5)
+	}
+}
