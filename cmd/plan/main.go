@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
@@ -32,7 +34,7 @@ var formats = []string{"text", "export", "cost", "checks"}
 // options are the command's flags.
 type options struct {
 	stack, dir, format, imageTag string
-	input, compare               string
+	input, compare, exceptions   string
 	strict                       bool
 	assumptions                  cost.Assumptions
 }
@@ -51,6 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.input, "input", "", "read a `pulumi stack export` file instead of planning a stack")
 	fs.StringVar(&o.compare, "compare", "", "compare cost and resources with another plan or export (JSON)")
 	fs.BoolVar(&o.strict, "strict", false, "exit non-zero when a check fails")
+	fs.StringVar(&o.exceptions, "exceptions", "", "exception register (default: exceptions.yaml in --dir)")
 	fs.Float64Var(&o.assumptions.LogGB, "log-gb", 0, "assumed CloudWatch Logs GB ingested per month")
 	fs.Float64Var(&o.assumptions.ImageGB, "image-gb", 0, "assumed ECR storage GB")
 	fs.Float64Var(&o.assumptions.NatGB, "nat-gb", 0, "assumed NAT data processed GB per month")
@@ -139,6 +142,16 @@ func report(o options, w io.Writer) (int, error) {
 			return 1, err
 		}
 	}
+	register, err := loadRegister(o)
+	if err != nil {
+		return 1, err
+	}
+	findings := checks.Evaluate(exp, register)
+	code := 0
+	if o.strict && len(checks.Failed(findings)) > 0 {
+		code = 3
+	}
+
 	switch o.format {
 	case "cost":
 		if diff != nil {
@@ -148,6 +161,12 @@ func report(o options, w io.Writer) (int, error) {
 			}{est, diff})
 		}
 		return 0, writeJSON(w, est)
+	case "checks":
+		return code, writeJSON(w, struct {
+			Stack    string           `json:"stack"`
+			Summary  checks.Summary   `json:"summary"`
+			Findings []checks.Finding `json:"findings"`
+		}{exp.StackName(), checks.Summarize(findings), findings})
 	}
 	if o.input == "" {
 		plan.WriteTree(w, exp)
@@ -160,5 +179,20 @@ func report(o options, w io.Writer) (int, error) {
 		fmt.Fprintf(w, "\nCompared with %s:\n", o.compare)
 		cost.WriteDiff(w, diff)
 	}
-	return 0, nil
+	fmt.Fprintln(w)
+	checks.WriteSummary(w, findings)
+	return code, nil
+}
+
+// loadRegister reads the exception register: --exceptions, or exceptions.yaml in
+// --dir when it exists.
+func loadRegister(o options) (*checks.Register, error) {
+	path := o.exceptions
+	if path == "" {
+		path = filepath.Join(o.dir, "exceptions.yaml")
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil
+		}
+	}
+	return checks.ReadRegister(path)
 }

@@ -1,0 +1,66 @@
+package checks
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// Summary counts findings by status.
+type Summary struct {
+	Pass, Fail, Excepted int
+}
+
+// Summarize counts findings.
+func Summarize(findings []Finding) Summary {
+	var s Summary
+	for _, f := range findings {
+		switch f.Status {
+		case Pass:
+			s.Pass++
+		case Fail:
+			s.Fail++
+		case Excepted:
+			s.Excepted++
+		}
+	}
+	return s
+}
+
+// ControlStatus is a control's overall status in one stack: fail if any finding
+// fails, excepted if any is excepted, pass if all pass, n/a if nothing applies.
+func ControlStatus(findings []Finding, id string) string {
+	status := "n/a"
+	for _, f := range findings {
+		if f.Control != id {
+			continue
+		}
+		switch {
+		case f.Status == Fail:
+			return string(Fail)
+		case f.Status == Excepted:
+			status = string(Excepted)
+		case status == "n/a":
+			status = string(Pass)
+		}
+	}
+	return status
+}
+
+// WriteSummary prints a control-by-control summary and every finding that is not a pass.
+func WriteSummary(w io.Writer, findings []Finding) {
+	s := Summarize(findings)
+	fmt.Fprintf(w, "Checks: %d passed, %d failed, %d excepted\n", s.Pass, s.Fail, s.Excepted)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "control\tseverity\tstatus\ttitle")
+	for _, c := range Controls {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, ControlStatus(findings, c.ID), c.Title)
+	}
+	tw.Flush()
+	for _, f := range findings {
+		if f.Status == Pass {
+			continue
+		}
+		fmt.Fprintf(w, "%s %s %s\n  %s\n", f.Status, f.Control, f.URN, f.Reason)
+	}
+}
