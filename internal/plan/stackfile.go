@@ -131,7 +131,8 @@ func readYAML(path string, out any) error {
 		return err
 	}
 	if err := yaml.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s: not valid YAML: %w", filepath.Base(path), err)
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+		return fmt.Errorf("%s: not valid YAML: %s", filepath.Base(path), msg)
 	}
 	return nil
 }

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// project copies Pulumi.yaml and exceptions.yaml into a temp dir and writes a stack file.
+func project(t *testing.T, stack, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "exceptions.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi."+stack+".yaml"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func runPlan(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const services = `
+  fargo:services:
+    web:
+      port: 3000
+    api:
+      port: 3000
+      paths: ["/api/*"]
+      priority: 10
+`
+
+func TestBrokenStackFilesFailCleanly(t *testing.T) {
+	region := "config:\n  aws:region: ap-northeast-2\n"
+	cases := []struct {
+		name, body string
+		want       []string
+	}{
+		{"not yaml", "config: [unclosed", []string{"not valid YAML"}},
+		{"config is a list", "config:\n  - a\n", []string{"not valid YAML"}},
+		{"unknown top-level key", region + services + "  fargo:netwrok:\n    nat: none\n", []string{"fargo:netwrok: unknown key", "fargo:network"}},
+		{"unknown nested key", region + services + "  fargo:network:\n    natt: none\n", []string{"fargo:network", `unknown key "natt"`}},
+		{"wrong type", region + services + "  fargo:network:\n    availabilityZones: two\n", []string{"fargo:network.availabilityZones", "whole number"}},
+		{"network as a string", region + services + "  fargo:network: none\n", []string{"fargo:network", "not a valid object"}},
+		{"impossible cpu/memory", region + "  fargo:services:\n    web:\n      cpu: 256\n      memory: 8192\n", []string{"fargo:services.web.memory", "8192", "cpu 256"}},
+		{"unknown cpu", region + "  fargo:services:\n    web:\n      cpu: 3000\n", []string{"fargo:services.web.cpu", "3000"}},
+		{"NAT per zone in one zone", region + services + "  fargo:network:\n    nat: perAz\n    availabilityZones: 1\n", []string{"fargo:network.availabilityZones", "at least 2"}},
+		{"NAT unknown", region + services + "  fargo:network:\n    nat: gateway\n", []string{"fargo:network.nat", `"gateway"`}},
+		{"more zones than the region", region + services + "  fargo:network:\n    availabilityZones: 6\n", []string{"fargo:network.availabilityZones", "only 4"}},
+		{"two default routes", region + "  fargo:services:\n    web:\n      port: 80\n    api:\n      port: 81\n", []string{"fargo:services", "api, web", "exactly one"}},
+		{"no default route", region + "  fargo:services:\n    api:\n      paths: [/api/*]\n      priority: 1\n", []string{"fargo:services", "default route"}},
+		{"duplicate path", region + "  fargo:services:\n    web: {}\n    aa:\n      paths: [/x/*]\n      priority: 1\n    bb:\n      paths: [/x/*]\n      priority: 2\n", []string{"fargo:services.bb.paths", "already routed to aa"}},
+		{"invalid domain", region + services + "  fargo:domain:\n    zone: exa mple.com\n", []string{"fargo:domain.zone", "exa mple.com"}},
+		{"invalid host", region + services + "  fargo:domain:\n    zone: example.com\n    host: www.dev\n", []string{"fargo:domain.host", "www.dev"}},
+		{"zero tasks", region + "  fargo:services:\n    web:\n      minTasks: 0\n", []string{"fargo:services.web.minTasks", "0"}},
+		{"negative tasks", region + "  fargo:services:\n    web:\n      minTasks: 1\n      maxTasks: -3\n", []string{"fargo:services.web.maxTasks", "-3"}},
+		{"port out of range", region + "  fargo:services:\n    web:\n      port: 65536\n", []string{"fargo:services.web.port", "65536", "1 to 65535"}},
+		{"port as text", region + "  fargo:services:\n    web:\n      port: http\n", []string{"fargo:services.web.port", "string"}},
+		{"paths not a list", region + "  fargo:services:\n    web: {}\n    api:\n      paths: /api/*\n      priority: 1\n", []string{"fargo:services.api.paths", "list"}},
+		{"bad service name", region + "  fargo:services:\n    Web_1:\n      port: 80\n", []string{"fargo:services.Web_1", "lowercase"}},
+		{"secret in environment", region + "  fargo:services:\n    web:\n      environment:\n        API_TOKEN: abc\n", []string{"fargo:services.web.environment.API_TOKEN", "secret"}},
+		{"no region", "config:\n" + services, []string{"aws:region", "not set"}},
+		{"protection not a bool", region + services + "  fargo:deletionProtection: sometimes\n", []string{"fargo:deletionProtection", "true or false"}},
+		{"budget", region + services + "  fargo:budget:\n    monthlyLimit: -5\n    emails: [a@example.com]\n", []string{"fargo:budget.monthlyLimit", "-5"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := project(t, "broken", c.body)
+			code, out, errOut := runPlan("--stack", "broken", "--dir", dir)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if out != "" {
+				t.Errorf("printed a plan: %.200s", out)
+			}
+			if strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.HasPrefix(errOut, "plan: ") {
+				t.Errorf("error is not one line: %q", errOut)
+			}
+			if strings.Contains(errOut, "panic") || strings.Contains(errOut, "goroutine") {
+				t.Errorf("panic: %s", errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("error %q lacks %q", errOut, w)
+				}
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--stack", "dev", "--format", "yaml"},
+		{"--stack", "dev", "--input", "x.json"},
+		{"--stack", "dev", "extra"},
+		{"--stack", "dev", "--log-gb", "-1"},
+		{"--input", "x.json", "--format", "export"},
+	} {
+		if code, _, errOut := runPlan(args...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runPlan("--stack", "staging", "--dir", "../.."); code != 1 || !strings.Contains(errOut, "Pulumi.staging.yaml") {
+		t.Errorf("missing stack: %d %q", code, errOut)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	code, text, errOut := runPlan("--stack", "dev", "--dir", "../..")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"fargo:infra:Network", "Outputs:", "Rollout wait", "Monthly cost", "TOTAL", "Checks:"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text plan lacks %q", want)
+		}
+	}
+
+	code, raw, _ := runPlan("--stack", "dev", "--dir", "../..", "--format", "export")
+	if code != 0 {
+		t.Fatal("export failed")
+	}
+	var exp struct {
+		Version    int
+		Deployment struct {
+			Resources []struct {
+				URN, Type, Parent string
+				Custom            bool
+				Inputs, Outputs   map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(raw), &exp); err != nil {
+		t.Fatalf("export is not JSON: %v", err)
+	}
+	if exp.Version != 3 || len(exp.Deployment.Resources) < 10 || exp.Deployment.Resources[0].Type != "pulumi:pulumi:Stack" {
+		t.Fatalf("export shape: version %d, %d resources", exp.Version, len(exp.Deployment.Resources))
+	}
+	if exp.Deployment.Resources[0].Outputs["url"] == nil {
+		t.Error("root stack resource lacks the stack outputs")
+	}
+	for _, r := range exp.Deployment.Resources[1:] {
+		if r.URN == "" || r.Type == "" || (r.Parent == "" && !strings.HasPrefix(r.Type, "pulumi:providers:")) {
+			t.Errorf("resource %+v lacks urn, type or parent", r)
+		}
+	}
+	exportFile := filepath.Join(t.TempDir(), "dev.json")
+	if err := os.WriteFile(exportFile, []byte(raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, rawCost, _ := runPlan("--input", exportFile, "--format", "cost")
+	var est struct {
+		Currency     string
+		TotalMonthly float64
+		Items        []struct {
+			URN, Type, Description, Unit string
+			Quantity, UnitPrice, Monthly float64
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(rawCost), &est) != nil || est.Currency != "USD" || est.TotalMonthly <= 0 || len(est.Items) == 0 {
+		t.Errorf("cost from an export: exit %d, %.300s", code, rawCost)
+	}
+
+	code, rawChecks, _ := runPlan("--input", exportFile, "--format", "checks", "--exceptions", "../../exceptions.yaml", "--strict")
+	var report struct {
+		Stack    string
+		Summary  struct{ Pass, Fail, Excepted int }
+		Findings []struct{ Control, Title, Severity, URN, Status, Reason string }
+	}
+	if code != 0 || json.Unmarshal([]byte(rawChecks), &report) != nil || report.Stack != "dev" || report.Summary.Fail != 0 || report.Summary.Excepted == 0 {
+		t.Errorf("checks from an export: exit %d, %+v", code, report.Summary)
+	}
+	for _, f := range report.Findings {
+		if f.Control == "" || f.Title == "" || f.Severity == "" || f.URN == "" || f.Status == "" || f.Reason == "" {
+			t.Errorf("incomplete finding %+v", f)
+		}
+	}
+
+	code, cmp, _ := runPlan("--stack", "dev", "--dir", "../..", "--compare", exportFile)
+	if code != 0 || !strings.Contains(cmp, "No resource changes.") || !strings.Contains(cmp, "(+0.00)") {
+		t.Errorf("comparing a plan with itself: exit %d\n%s", code, cmp[strings.Index(cmp, "Compared"):])
+	}
+}
+
+func TestStrictFailsWithoutTheRegister(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "none.yaml")
+	if err := os.WriteFile(empty, []byte("exceptions: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runPlan("--stack", "dev", "--dir", "../..", "--exceptions", empty, "--strict")
+	if code != 3 || !strings.Contains(out, "fail ECS.2") {
+		t.Errorf("dev without its exceptions: exit %d", code)
+	}
+	if code, _, _ := runPlan("--stack", "dev", "--dir", "../..", "--exceptions", empty); code != 0 {
+		t.Errorf("without --strict a failing check must not fail the command: %d", code)
+	}
+}
