@@ -20,7 +20,7 @@ const Namespace = "fargo"
 
 // ConfigKeys lists every fargo config key the program reads, without the namespace.
 // A stack file that sets any other fargo key is refused.
-var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget"}
+var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables"}
 
 // NAT strategies accepted by fargo:network.nat.
 const (
@@ -51,6 +51,8 @@ type Config struct {
 	Domain *DomainConfig
 	// Budget is fargo:budget, nil when no budget alarm is wanted.
 	Budget *BudgetConfig
+	// Tables is fargo:tables, sorted by name.
+	Tables []TableConfig
 }
 
 // NetworkConfig is fargo:network.
@@ -91,6 +93,9 @@ type ServiceConfig struct {
 	TargetMemoryPercent int `json:"targetMemoryPercent"`
 	// Environment holds plain, non-secret environment variables.
 	Environment map[string]string `json:"environment"`
+	// Secrets maps environment variable names to SSM parameters or Secrets Manager
+	// secrets; ECS injects their values when a task starts.
+	Secrets map[string]string `json:"secrets"`
 	// Image, when set, is a full image reference run instead of the service's repository.
 	Image string `json:"image"`
 	// Build, when set, builds the image from a Docker context at deploy time.
@@ -223,7 +228,7 @@ func ParseConfig(project, stack string, get func(key string) (string, bool)) (*C
 
 	steps := []func(get func(string) (string, bool)) error{
 		c.parseNetwork, c.parseServices, c.parseRegistry, c.parseCluster,
-		c.parseDeletionProtection, c.parseDomain, c.parseBudget,
+		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables,
 	}
 	for _, step := range steps {
 		if err := step(get); err != nil {
@@ -240,6 +245,9 @@ func fullKey(k string) string { return Namespace + ":" + k }
 // decodeStrict decodes one JSON object into out, refusing unknown keys and naming
 // the key path on type errors.
 func decodeStrict(key, raw string, out any) error {
+	if err := checkKeys(key, json.RawMessage(raw), reflect.TypeOf(out)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(out); err != nil {
@@ -247,6 +255,56 @@ func decodeStrict(key, raw string, out any) error {
 	}
 	if dec.More() {
 		return errorf(key, "holds more than one value; expected a single object")
+	}
+	return nil
+}
+
+// checkKeys refuses keys a struct does not declare, exactly as spelled (encoding/json
+// alone would accept "Nat" for "nat"), at any depth, naming the key's path.
+func checkKeys(key string, raw json.RawMessage, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil // not an object: the decoder reports the type error
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if name != "" && name != "-" {
+				fields[name] = t.Field(i).Type
+			}
+		}
+		for _, k := range sortedKeys(obj) {
+			ft, ok := fields[k]
+			if !ok {
+				return errorf(key, "unknown key %q; allowed keys: %s", k, strings.Join(jsonFields(reflect.New(t).Interface()), ", "))
+			}
+			if err := checkKeys(key+"."+k, obj[k], ft); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) == nil {
+			for _, k := range sortedKeys(obj) {
+				if err := checkKeys(key+"."+k, obj[k], t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice:
+		var arr []json.RawMessage
+		if json.Unmarshal(raw, &arr) == nil {
+			for i, v := range arr {
+				if err := checkKeys(fmt.Sprintf("%s[%d]", key, i), v, t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -495,6 +553,9 @@ func validateService(k string, s ServiceConfig) error {
 	if err := validateEnvironment(k+".environment", s.Environment); err != nil {
 		return err
 	}
+	if err := validateSecrets(k+".secrets", s.Secrets, s.Environment); err != nil {
+		return err
+	}
 	if s.Image != "" && s.Build != nil {
 		return errorf(k, "sets both image and build; choose one")
 	}
@@ -538,7 +599,7 @@ func validateEnvironment(k string, env map[string]string) error {
 			return errorf(k+"."+name, "is not a valid environment variable name; use letters, digits and _, not starting with a digit")
 		}
 		if slices.Contains(reservedEnv, name) || secretLooking.MatchString(strings.ToUpper(name)) {
-			return errorf(k+"."+name, "looks like a secret; plain environment values are stored in clear text in the task definition, so pass it from SSM Parameter Store or Secrets Manager instead")
+			return errorf(k+"."+name, "looks like a secret; plain environment values are stored in clear text in the task definition, so move it to secrets (an SSM SecureString parameter or a Secrets Manager secret)")
 		}
 	}
 	return nil

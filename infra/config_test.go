@@ -53,6 +53,8 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 		{"bad region", "aws:region", "seoul", []string{"aws:region", `"seoul"`}},
 		{"network not an object", "fargo:network", `"none"`, []string{"fargo:network", "expected a map"}},
 		{"network typo", "fargo:network", `{"nta":"none"}`, []string{"fargo:network", `unknown key "nta"`, "cidr, availabilityZones, nat"}},
+		{"key in wrong case", "fargo:network", `{"NAT":"none"}`, []string{"fargo:network", `unknown key "NAT"`}},
+		{"nested typo", "fargo:cluster", `{"capacity":{"spot":1}}`, []string{"fargo:cluster.capacity", `unknown key "spot"`, "onDemandBase"}},
 		{"nat unknown", "fargo:network", `{"nat":"double"}`, []string{"fargo:network.nat", `"double"`, "none", "single", "perAz"}},
 		{"nat wrong type", "fargo:network", `{"nat":true}`, []string{"fargo:network.nat", "boolean", "string"}},
 		{"one zone", "fargo:network", `{"availabilityZones":1}`, []string{"fargo:network.availabilityZones", "1", "2 to 6"}},

@@ -51,6 +51,8 @@ type FargateServiceArgs struct {
 	LoadBalancer *LoadBalancer
 	// Registry supplies each service's repository.
 	Registry *Registry
+	// Grants lists, per service, the tables its task role may use.
+	Grants map[string][]TableGrant
 	// Tags are applied to every resource.
 	Tags pulumi.StringMap
 }
@@ -144,6 +146,25 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	return c, nil
 }
 
+// TableGrant gives a service's task role item-level access to one table and its indexes.
+type TableGrant struct {
+	// Table is the table's config name.
+	Table string
+	// Arn is the table's ARN.
+	Arn pulumi.StringOutput
+	// Indexes are the table's index names.
+	Indexes []string
+	// Write adds the write actions to the read ones.
+	Write bool
+}
+
+// DynamoDB item-level actions; nothing on the table's settings, nothing account-wide.
+var (
+	TableReadActions  = []string{"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}
+	TableWriteActions = []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+	IndexReadActions  = []string{"dynamodb:Query", "dynamodb:Scan"}
+)
+
 // appService is what newAppService builds for one service.
 type appService struct {
 	service       *ecs.Service
@@ -201,6 +222,12 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 		return nil, err
 	}
 	out.taskRole, out.executionRole = taskRole, execRole
+	if err := grantTables(ctx, parent, name, taskRole, args.Grants[svc.Name]); err != nil {
+		return nil, err
+	}
+	if err := grantSecrets(ctx, parent, name, execRole, svc, args); err != nil {
+		return nil, err
+	}
 
 	taskSG, err := newTaskSecurityGroup(ctx, parent, name, svc, args)
 	if err != nil {
@@ -214,7 +241,7 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 	out.tagParameter = param
 
 	containers := pulumi.All(img.ref, logGroup.Name).ApplyT(func(v []any) (string, error) {
-		return ContainerDefinitions(svc, v[0].(string), v[1].(string), args.Region)
+		return ContainerDefinitions(svc, v[0].(string), v[1].(string), args.Region, args.AccountID)
 	}).(pulumi.StringOutput)
 	taskDef, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), svc.Name),
@@ -302,6 +329,109 @@ func TaskTrustPolicy(region, accountID string) (string, error) {
 	}
 	b, err := json.Marshal(doc)
 	return string(b), err
+}
+
+// TablePolicy is the task role policy for a service's table grants.
+func TablePolicy(grants []TableGrant, arns map[string]string) (string, error) {
+	var statements []map[string]any
+	for _, g := range grants {
+		actions := append([]string{}, TableReadActions...)
+		if g.Write {
+			actions = append(actions, TableWriteActions...)
+		}
+		sort.Strings(actions)
+		arn := arns[g.Table]
+		statements = append(statements, map[string]any{
+			"Sid": "Table" + sid(g.Table), "Effect": "Allow", "Action": actions, "Resource": []string{arn},
+		})
+		if len(g.Indexes) > 0 {
+			var indexArns []string
+			for _, ix := range g.Indexes {
+				indexArns = append(indexArns, arn+"/index/"+ix)
+			}
+			statements = append(statements, map[string]any{
+				"Sid": "Indexes" + sid(g.Table), "Effect": "Allow", "Action": IndexReadActions, "Resource": indexArns,
+			})
+		}
+	}
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
+	return string(b), err
+}
+
+// sid turns a name into a policy statement id (alphanumeric only).
+func sid(name string) string {
+	out := []rune{}
+	upper := true
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z' && upper:
+			out = append(out, r-'a'+'A')
+			upper = false
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			out = append(out, r)
+			upper = false
+		default:
+			upper = true
+		}
+	}
+	return string(out)
+}
+
+// grantTables attaches the service's table permissions to its task role; a
+// service without tables gets no data permission at all.
+func grantTables(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, role *iam.Role, grants []TableGrant) error {
+	if len(grants) == 0 {
+		return nil
+	}
+	arns := make([]any, len(grants))
+	for i, g := range grants {
+		arns[i] = g.Arn
+	}
+	policy := pulumi.All(arns...).ApplyT(func(v []any) (string, error) {
+		byTable := map[string]string{}
+		for i, g := range grants {
+			byTable[g.Table] = v[i].(string)
+		}
+		return TablePolicy(grants, byTable)
+	}).(pulumi.StringOutput)
+	_, err := iam.NewRolePolicy(ctx, name+"-task-tables", &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, parent)
+	return err
+}
+
+// SecretsPolicy lets the execution role read exactly the service's secrets.
+func SecretsPolicy(secrets map[string]string, region, account string) (string, error) {
+	var params, managed []string
+	for _, v := range secrets {
+		ref, _ := ParseSecretRef(v)
+		if ref.SecretsManager {
+			managed = append(managed, ref.PolicyResource(region, account))
+		} else {
+			params = append(params, ref.PolicyResource(region, account))
+		}
+	}
+	sort.Strings(params)
+	sort.Strings(managed)
+	var statements []map[string]any
+	if len(params) > 0 {
+		statements = append(statements, map[string]any{"Sid": "ReadParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": params})
+	}
+	if len(managed) > 0 {
+		statements = append(statements, map[string]any{"Sid": "ReadSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": managed})
+	}
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
+	return string(b), err
+}
+
+func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, role *iam.Role, svc ServiceConfig, args *FargateServiceArgs) error {
+	if len(svc.Secrets) == 0 {
+		return nil
+	}
+	policy, err := SecretsPolicy(svc.Secrets, args.Region, args.AccountID)
+	if err != nil {
+		return err
+	}
+	_, err = iam.NewRolePolicy(ctx, name+"-exec-secrets", &iam.RolePolicyArgs{Role: role.ID(), Policy: pulumi.String(policy)}, parent)
+	return err
 }
 
 // newTaskSecurityGroup admits only the load balancer, on the container port, and
@@ -480,6 +610,7 @@ type ContainerDefinition struct {
 	StopTimeout            int               `json:"stopTimeout"`
 	PortMappings           []PortMapping     `json:"portMappings"`
 	Environment            []NameValue       `json:"environment"`
+	Secrets                []NameValueFrom   `json:"secrets,omitempty"`
 	MountPoints            []MountPoint      `json:"mountPoints"`
 	LogConfiguration       *LogConfiguration `json:"logConfiguration"`
 }
@@ -496,6 +627,12 @@ type NameValue struct {
 	Value string `json:"value"`
 }
 
+// NameValueFrom is a secret environment variable.
+type NameValueFrom struct {
+	Name      string `json:"name"`
+	ValueFrom string `json:"valueFrom"`
+}
+
 // MountPoint mounts a task volume into the container.
 type MountPoint struct {
 	SourceVolume  string `json:"sourceVolume"`
@@ -510,12 +647,18 @@ type LogConfiguration struct {
 }
 
 // ContainerDefinitions returns the task definition's container JSON for a service.
-func ContainerDefinitions(svc ServiceConfig, image, logGroup, region string) (string, error) {
+func ContainerDefinitions(svc ServiceConfig, image, logGroup, region, account string) (string, error) {
 	env := make([]NameValue, 0, len(svc.Environment))
 	for k, v := range svc.Environment {
 		env = append(env, NameValue{Name: k, Value: v})
 	}
 	sort.Slice(env, func(i, j int) bool { return env[i].Name < env[j].Name })
+	var secrets []NameValueFrom
+	for k, v := range svc.Secrets {
+		ref, _ := ParseSecretRef(v)
+		secrets = append(secrets, NameValueFrom{Name: k, ValueFrom: ref.ARN(region, account)})
+	}
+	sort.Slice(secrets, func(i, j int) bool { return secrets[i].Name < secrets[j].Name })
 	readonly := svc.ReadonlyRootFilesystem == nil || *svc.ReadonlyRootFilesystem
 	def := ContainerDefinition{
 		Name:                   svc.Name,
@@ -526,6 +669,7 @@ func ContainerDefinitions(svc ServiceConfig, image, logGroup, region string) (st
 		StopTimeout:            StopTimeoutSeconds,
 		PortMappings:           []PortMapping{{ContainerPort: svc.Port, Protocol: "tcp"}},
 		Environment:            env,
+		Secrets:                secrets,
 		MountPoints:            []MountPoint{{SourceVolume: "scratch", ContainerPath: ScratchPath}},
 		LogConfiguration: &LogConfiguration{LogDriver: "awslogs", Options: map[string]string{
 			"awslogs-group":         logGroup,

@@ -17,6 +17,8 @@ type NetworkArgs struct {
 	AvailabilityZones int
 	// Nat is NatNone, NatSingle or NatPerAz.
 	Nat string
+	// Region names the gateway endpoints' services.
+	Region string
 	// Tags are applied to the VPC and its subnets.
 	Tags pulumi.StringMap
 }
@@ -98,6 +100,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 
+	if !c.AssignPublicIP {
+		if err := newGatewayEndpoints(ctx, c, name, vpc.VpcId, args); err != nil {
+			return nil, err
+		}
+	}
+
 	c.VpcID = vpc.VpcId
 	c.PublicSubnetIDs = vpc.PublicSubnetIds
 	c.PrivateSubnetIDs = vpc.PrivateSubnetIds
@@ -133,4 +141,33 @@ func availabilityZones(ctx *pulumi.Context, parent pulumi.Resource, n int) ([]st
 		return nil, fmt.Errorf("fargo:network.availabilityZones: %d zones requested but the region has only %d (%v)", n, len(azs.Names), azs.Names)
 	}
 	return azs.Names[:n], nil
+}
+
+// GatewayEndpointServices are the free gateway endpoints private subnets get: S3
+// serves ECR's image layers and DynamoDB the app's tables, so neither passes (and
+// pays) through NAT.
+var GatewayEndpointServices = []string{"s3", "dynamodb"}
+
+// newGatewayEndpoints adds the gateway endpoints to the private route tables.
+func newGatewayEndpoints(ctx *pulumi.Context, c *Network, name string, vpcID pulumi.StringOutput, args *NetworkArgs) error {
+	// The awsx VPC's outputs resolve only once its subnets and route tables exist,
+	// so a lookup keyed on its id finds the private route tables awsx tagged.
+	private := ec2.GetRouteTablesOutput(ctx, ec2.GetRouteTablesOutputArgs{
+		VpcId: vpcID,
+		Filters: ec2.GetRouteTablesFilterArray{&ec2.GetRouteTablesFilterArgs{
+			Name: pulumi.String("tag:SubnetType"), Values: pulumi.ToStringArray([]string{"Private"}),
+		}},
+	}, pulumi.Parent(c))
+	for _, svc := range GatewayEndpointServices {
+		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
+			VpcId:           vpcID,
+			ServiceName:     pulumi.Sprintf("com.amazonaws.%s.%s", args.Region, svc),
+			VpcEndpointType: pulumi.String("Gateway"),
+			RouteTableIds:   private.Ids(),
+			Tags:            args.Tags,
+		}, pulumi.Parent(c)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -34,7 +34,8 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	}
 
 	network, err := NewNetwork(ctx, "network", &NetworkArgs{
-		Cidr: cfg.Network.Cidr, AvailabilityZones: cfg.Network.AvailabilityZones, Nat: cfg.Network.Nat, Tags: tags,
+		Cidr: cfg.Network.Cidr, AvailabilityZones: cfg.Network.AvailabilityZones, Nat: cfg.Network.Nat,
+		Region: cfg.Region, Tags: tags,
 	})
 	if err != nil {
 		return err
@@ -42,6 +43,22 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	registry, err := NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Tags: tags})
 	if err != nil {
 		return err
+	}
+
+	var database *Database
+	grants := map[string][]TableGrant{}
+	if len(cfg.Tables) > 0 {
+		database, err = NewDatabase(ctx, "data", &DatabaseArgs{Tables: cfg.Tables, DeletionProtection: cfg.DeletionProtection, Tags: tags})
+		if err != nil {
+			return err
+		}
+		for _, t := range cfg.Tables {
+			for _, svc := range sortedKeys(t.Services) {
+				grants[svc] = append(grants[svc], TableGrant{
+					Table: t.Name, Arn: database.TableArns[t.Name], Indexes: t.IndexNames(), Write: t.Services[svc] == AccessReadWrite,
+				})
+			}
+		}
 	}
 
 	var dns *Dns
@@ -73,6 +90,7 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 		Network:      network,
 		LoadBalancer: web,
 		Registry:     registry,
+		Grants:       grants,
 		Tags:         tags,
 	})
 	if err != nil {
@@ -96,6 +114,9 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	ctx.Export("serviceNames", apps.ServiceNames)
 	ctx.Export("logGroupNames", apps.LogGroupNames)
 	ctx.Export("imageTagParameters", apps.ImageTagParameters)
+	if database != nil {
+		ctx.Export("tableNames", database.TableNames)
+	}
 	if dns != nil {
 		ctx.Export("domainName", dns.DomainName)
 		ctx.Export("certificateArn", dns.CertificateArn)

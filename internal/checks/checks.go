@@ -83,7 +83,8 @@ var Controls = []Control{
 	{"REL.3", "Draining and stop timeouts should fit inside the two-minute Spot notice", "Medium", spotNotice},
 	{"REL.4", "ECS services behind a load balancer should have a health check grace period", "Medium", gracePeriod},
 	{"REL.5", "ECS services should run across at least two Availability Zones", "High", serviceZones},
-	{"DATA.1", "Data stores should survive deletion of the stack's other resources", "High", dataProtected},
+	{"DATA.1", "DynamoDB tables should have point-in-time recovery", "High", tableBackups},
+	{"DATA.2", "DynamoDB tables should have deletion protection", "Medium", tableDeletionProtection},
 }
 
 // ControlByID returns a control, or nil.
@@ -787,20 +788,30 @@ func serviceZones(g *graph.Export) []Finding {
 	return out
 }
 
-func dataProtected(g *graph.Export) []Finding {
+// tableBackups passes a stack without tables on its stack resource: it then holds
+// no data that deleting its resources could lose.
+func tableBackups(g *graph.Export) []Finding {
 	tables := g.Resources("aws:dynamodb/table:Table")
 	if len(tables) == 0 {
 		urn := ""
 		if st := g.Resources(graph.RootStackType); len(st) > 0 {
 			urn = st[0].URN
 		}
-		return []Finding{pass(urn, "the stack holds no data store: everything in it is recreated by `pulumi up`")}
+		return []Finding{pass(urn, "the stack holds no table: everything in it is recreated by `pulumi up`")}
 	}
 	var out []Finding
 	for _, t := range tables {
 		pitr, _ := t.Bool("pointInTimeRecovery", "enabled")
-		protected, _ := t.Bool("deletionProtectionEnabled")
-		out = append(out, verdict(pitr || protected, t.URN, fmt.Sprintf("point-in-time recovery %v, deletion protection %v", pitr, protected)))
+		out = append(out, verdict(pitr, t.URN, fmt.Sprintf("point-in-time recovery %v", pitr)))
+	}
+	return out
+}
+
+func tableDeletionProtection(g *graph.Export) []Finding {
+	var out []Finding
+	for _, t := range g.Resources("aws:dynamodb/table:Table") {
+		on, _ := t.Bool("deletionProtectionEnabled")
+		out = append(out, verdict(on, t.URN, fmt.Sprintf("deletionProtectionEnabled %v", on)))
 	}
 	return out
 }

@@ -172,6 +172,10 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 			stack(res("aws:dynamodb/table:Table", "t", m{"pointInTimeRecovery": m{"enabled": true}})),
 			stack(res("aws:dynamodb/table:Table", "t", m{"pointInTimeRecovery": m{"enabled": false}})),
 		},
+		"DATA.2": {
+			stack(res("aws:dynamodb/table:Table", "t", m{"deletionProtectionEnabled": true})),
+			stack(res("aws:dynamodb/table:Table", "t", m{})),
+		},
 	}
 	for _, c := range Controls {
 		tc, ok := cases[c.ID]

@@ -413,7 +413,7 @@ func (e *estimator) endpoints() error {
 	explicit := e.exp.Resources("aws:ec2/vpcEndpoint:VpcEndpoint")
 	for _, ep := range explicit {
 		if ep.String("vpcEndpointType") != "Interface" {
-			if err := e.add(ep, "Gateway VPC endpoint (free)", "interfaceEndpointGb", 0, 0); err != nil {
+			if err := e.add(ep, "Gateway VPC endpoint "+ep.String("serviceName")+" (free)", "gatewayEndpoint", 1, 1); err != nil {
 				return err
 			}
 			continue
@@ -437,7 +437,7 @@ func (e *estimator) endpoints() error {
 				}
 				continue
 			}
-			if err := e.add(vpc, fmt.Sprintf("Gateway VPC endpoint %s (free)", name), "interfaceEndpointGb", 0, 0); err != nil {
+			if err := e.add(vpc, fmt.Sprintf("Gateway VPC endpoint %s (free)", name), "gatewayEndpoint", 1, 1); err != nil {
 				return err
 			}
 		}

@@ -51,6 +51,8 @@ type Monitor struct {
 
 	mu            sync.Mutex
 	registrations []Registration
+	// routeTables are the private route table ids of each fake VPC.
+	routeTables map[string][]string
 }
 
 // New returns a Monitor for a project and stack.
@@ -61,7 +63,7 @@ func New(project, stack string, opts Options) *Monitor {
 	if opts.ZoneCount == 0 {
 		opts.ZoneCount = 4
 	}
-	return &Monitor{project: project, stack: stack, opts: opts}
+	return &Monitor{project: project, stack: stack, opts: opts, routeTables: map[string][]string{}}
 }
 
 // Registrations returns what was registered, in registration order.
@@ -119,6 +121,15 @@ func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"name": name, "type": "String", "value": m.opts.ImageTag, "insecureValue": m.opts.ImageTag,
 			"arn": fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region, AccountID, name), "id": name, "version": 1,
 		}), nil
+	case "aws:ec2/getRouteTables:getRouteTables":
+		vpcID := ""
+		if v, ok := args.Args["vpcId"]; ok && v.IsString() {
+			vpcID = v.StringValue()
+		}
+		m.mu.Lock()
+		ids := append([]string{}, m.routeTables[vpcID]...)
+		m.mu.Unlock()
+		return resource.NewPropertyMapFromMap(map[string]any{"ids": ids, "id": vpcID, "vpcId": vpcID}), nil
 	case "aws:route53/getZone:getZone":
 		name := ""
 		if v, ok := args.Args["name"]; ok && v.IsString() {
@@ -254,6 +265,8 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 		set("fqdn", strings.TrimSuffix(str("name"), "."))
 	case "awsx:ecr:Image":
 		set("imageUri", str("repositoryUrl")+"@sha256:"+short(urn, 64))
+	case "aws:dynamodb/table:Table":
+		set("arn", m.arn("dynamodb", "table/"+str("name")))
 	case "aws:budgets/budget:Budget":
 		setDefault("name", autoName(name, urn))
 	default:
@@ -293,7 +306,15 @@ func (m *Monitor) fillVpc(in resource.PropertyMap, set func(string, any)) {
 		sort.Strings(ids)
 		return ids
 	}
-	set("vpcId", "vpc-"+short(strings.Join(zones, ","), 17))
+	vpcID := "vpc-" + short(strings.Join(zones, ","), 17)
+	set("vpcId", vpcID)
+	var tables []string
+	for _, id := range subnets("Private") {
+		tables = append(tables, strings.Replace(id, "subnet-", "rtb-", 1))
+	}
+	m.mu.Lock()
+	m.routeTables[vpcID] = tables
+	m.mu.Unlock()
 	set("publicSubnetIds", subnets("Public"))
 	set("privateSubnetIds", subnets("Private"))
 	set("isolatedSubnetIds", []string{})
