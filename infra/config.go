@@ -20,7 +20,7 @@ const Namespace = "fargo"
 
 // ConfigKeys lists every fargo config key the program reads, without the namespace.
 // A stack file that sets any other fargo key is refused.
-var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables"}
+var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables", "github"}
 
 // NAT strategies accepted by fargo:network.nat.
 const (
@@ -53,6 +53,8 @@ type Config struct {
 	Budget *BudgetConfig
 	// Tables is fargo:tables, sorted by name.
 	Tables []TableConfig
+	// Github is fargo:github, nil when no GitHub deploy roles are wanted.
+	Github *GithubConfig
 }
 
 // NetworkConfig is fargo:network.
@@ -228,7 +230,7 @@ func ParseConfig(project, stack string, get func(key string) (string, bool)) (*C
 
 	steps := []func(get func(string) (string, bool)) error{
 		c.parseNetwork, c.parseServices, c.parseRegistry, c.parseCluster,
-		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables,
+		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables, c.parseGithub,
 	}
 	for _, step := range steps {
 		if err := step(get); err != nil {

@@ -199,7 +199,9 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 	if err != nil {
 		return nil, err
 	}
+	path := pulumi.String(StackRolePath(ctx.Project(), ctx.Stack()))
 	execRole, err := iam.NewRole(ctx, name+"-exec", &iam.RoleArgs{
+		Path:             path,
 		AssumeRolePolicy: pulumi.String(trust),
 		Description:      pulumi.Sprintf("ECS pulls %s's image and writes its logs", svc.Name),
 		Tags:             args.Tags,
@@ -214,6 +216,7 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 		return nil, err
 	}
 	taskRole, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		Path:             path,
 		AssumeRolePolicy: pulumi.String(trust),
 		Description:      pulumi.Sprintf("%s's own AWS permissions (none unless granted)", svc.Name),
 		Tags:             args.Tags,

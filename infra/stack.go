@@ -96,6 +96,16 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	var ci *GithubRoles
+	if cfg.Github != nil {
+		ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
+			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId,
+			Registry: registry, Apps: apps, Services: names, Tags: tags,
+		})
+		if err != nil {
+			return err
+		}
+	}
 	if cfg.Budget != nil {
 		if _, err := NewBudget(ctx, "budget", &BudgetArgs{Budget: *cfg.Budget, Tags: tags}); err != nil {
 			return err
@@ -114,6 +124,11 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	ctx.Export("serviceNames", apps.ServiceNames)
 	ctx.Export("logGroupNames", apps.LogGroupNames)
 	ctx.Export("imageTagParameters", apps.ImageTagParameters)
+	if ci != nil {
+		ctx.Export("previewRoleArn", ci.PreviewRoleArn)
+		ctx.Export("deployRoleArn", ci.DeployRoleArn)
+		ctx.Export("rolloutRoleArn", ci.RolloutRoleArn)
+	}
 	if database != nil {
 		ctx.Export("tableNames", database.TableNames)
 	}

@@ -78,6 +78,8 @@ var Controls = []Control{
 	{"LOGS.1", "CloudWatch log groups should have a finite retention", "Low", logRetention(0)},
 	{"IAM.1", "IAM policies should not allow full \"*\" administrative privileges", "High", iamAdmin},
 	{"IAM.21", "IAM policies should not use service-wide wildcards or \"*\" resources for actions that can be scoped", "Low", iamWildcards},
+	{"IAM.PASSROLE", "iam:PassRole should name its roles and the service they are passed to", "High", passRoleScoped},
+	{"GH.1", "GitHub OIDC roles should pin the audience and an exact repository subject", "High", githubTrust},
 	{"REL.1", "ECS services should roll back failed deployments (circuit breaker with rollback)", "High", circuitBreaker},
 	{"REL.2", "ECS services on Fargate Spot should keep an on-demand base", "High", onDemandBase},
 	{"REL.3", "Draining and stop timeouts should fit inside the two-minute Spot notice", "Medium", spotNotice},
@@ -556,9 +558,11 @@ func logRetention(minDays int) func(*graph.Export) []Finding {
 
 // statement is one IAM policy statement.
 type statement struct {
-	Effect   string
-	Action   []string
-	Resource []string
+	Effect    string
+	Action    []string
+	Resource  []string
+	Principal map[string]any
+	Condition map[string]map[string]any
 }
 
 // policyDocuments returns every customer policy document in the graph, by URN.
@@ -598,7 +602,15 @@ func parseStatements(doc string) ([]statement, error) {
 	}
 	var out []statement
 	for _, m := range list {
-		out = append(out, statement{Effect: fmt.Sprint(m["Effect"]), Action: stringList(m["Action"]), Resource: stringList(m["Resource"])})
+		st := statement{Effect: fmt.Sprint(m["Effect"]), Action: stringList(m["Action"]), Resource: stringList(m["Resource"])}
+		st.Principal, _ = m["Principal"].(map[string]any)
+		if cond, ok := m["Condition"].(map[string]any); ok {
+			st.Condition = map[string]map[string]any{}
+			for op, v := range cond {
+				st.Condition[op], _ = v.(map[string]any)
+			}
+		}
+		out = append(out, st)
 	}
 	return out, nil
 }
@@ -646,8 +658,13 @@ func iamAdmin(g *graph.Export) []Finding {
 	return out
 }
 
-// UnscopableActions are the actions AWS only grants on Resource "*".
-var UnscopableActions = []string{"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition", "sts:GetCallerIdentity"}
+// UnscopableActions are the actions AWS only grants on Resource "*": they support
+// no resource-level permissions.
+var UnscopableActions = []string{
+	"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition",
+	"sts:GetCallerIdentity", "ec2:DescribeAvailabilityZones", "ec2:DescribeRouteTables", "iam:ListOpenIDConnectProviders",
+	"route53:ListHostedZones", "route53:ListHostedZonesByName", "application-autoscaling:DescribeScalableTargets",
+}
 
 func iamWildcards(g *graph.Export) []Finding {
 	var out []Finding
@@ -694,6 +711,77 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func passRoleScoped(g *graph.Export) []Finding {
+	var out []Finding
+	docs := policyDocuments(g)
+	for _, urn := range sortedKeys(docs) {
+		for _, doc := range docs[urn] {
+			sts, err := parseStatements(doc)
+			if err != nil {
+				continue // IAM.1 reports unreadable policies
+			}
+			for _, s := range sts {
+				if s.Effect != "Allow" || !(slices.Contains(s.Action, "iam:PassRole") || slices.Contains(s.Action, "iam:*")) {
+					continue
+				}
+				service := s.Condition["StringEquals"]["iam:PassedToService"]
+				switch {
+				case slices.Contains(s.Resource, "*"):
+					out = append(out, fail(urn, "iam:PassRole on every role"))
+				case service == nil:
+					out = append(out, fail(urn, "iam:PassRole without an iam:PassedToService condition"))
+				default:
+					out = append(out, pass(urn, "iam:PassRole on %v to %v only", s.Resource, service))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// githubOidcHost is GitHub's OIDC issuer as IAM condition keys name it.
+const githubOidcHost = "token.actions.githubusercontent.com"
+
+func githubTrust(g *graph.Export) []Finding {
+	var out []Finding
+	for _, r := range g.Resources("aws:iam/role:Role") {
+		sts, err := parseStatements(r.String("assumeRolePolicy"))
+		if err != nil {
+			continue
+		}
+		for _, s := range sts {
+			fed, _ := s.Principal["Federated"].(string)
+			if !strings.Contains(fed, githubOidcHost) {
+				continue
+			}
+			eq := s.Condition["StringEquals"]
+			aud := stringList(eq[githubOidcHost+":aud"])
+			subs := stringList(eq[githubOidcHost+":sub"])
+			var problems []string
+			if !slices.Equal(aud, []string{"sts.amazonaws.com"}) {
+				problems = append(problems, fmt.Sprintf("audience %v is not exactly sts.amazonaws.com", aud))
+			}
+			if len(subs) == 0 {
+				problems = append(problems, "no exact sub condition: any repository's workflow could assume it")
+			}
+			for _, sub := range subs {
+				if !strings.HasPrefix(sub, "repo:") || strings.ContainsAny(sub, "*?") {
+					problems = append(problems, fmt.Sprintf("subject %q is not one repository's branch, environment or pull requests", sub))
+				}
+			}
+			if like := s.Condition["StringLike"]; like != nil && like[githubOidcHost+":sub"] != nil {
+				problems = append(problems, "sub is matched with StringLike")
+			}
+			if len(problems) > 0 {
+				out = append(out, fail(r.URN, "%s", strings.Join(problems, "; ")))
+			} else {
+				out = append(out, pass(r.URN, "trusts %v with audience sts.amazonaws.com", subs))
+			}
+		}
+	}
+	return out
 }
 
 // ---- reliability ----

@@ -157,6 +157,15 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 			stack(policy(stmt([]any{"ecr:GetAuthorizationToken"}, "*"))),
 			stack(policy(stmt([]any{"dynamodb:*"}, "arn:aws:dynamodb:r:1:table/t"))),
 		},
+		"IAM.PASSROLE": {
+			stack(policy(m{"Statement": []any{m{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::1:role/task",
+				"Condition": m{"StringEquals": m{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}}})),
+			stack(policy(m{"Statement": []any{m{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}}})),
+		},
+		"GH.1": {
+			stack(githubRole("repo:org/app:ref:refs/heads/main", "sts.amazonaws.com")),
+			stack(githubRole("repo:org/*", "sts.amazonaws.com")),
+		},
 		"REL.1": {stack(service(nil)), stack(service(m{"deploymentCircuitBreaker": m{"enable": true, "rollback": false}}))},
 		"REL.2": {
 			stack(service(nil)),
@@ -188,6 +197,45 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 		}
 		if got := ControlStatus(Evaluate(tc.bad, nil), c.ID); got != "fail" {
 			t.Errorf("%s: bad graph is %s", c.ID, got)
+		}
+	}
+}
+
+func githubRole(sub, aud string) graph.Resource {
+	doc := m{"Statement": []any{m{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+		"Principal": m{"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
+		"Condition": m{"StringEquals": m{"token.actions.githubusercontent.com:aud": aud, "token.actions.githubusercontent.com:sub": sub}}}}}
+	b, _ := json.Marshal(doc)
+	return res("aws:iam/role:Role", "gh", m{"assumeRolePolicy": string(b)})
+}
+
+func TestGithubTrustNeedsAudienceAndSubject(t *testing.T) {
+	for _, r := range []graph.Resource{githubRole("repo:org/app:pull_request", "sigstore"), githubRole("", "sts.amazonaws.com")} {
+		if got := ControlStatus(Evaluate(stack(r), nil), "GH.1"); got != "fail" {
+			t.Errorf("%s: %s", r.Inputs["assumeRolePolicy"], got)
+		}
+	}
+}
+
+func TestExceptionLimitedToResources(t *testing.T) {
+	reg := &Register{Exceptions: []Exception{{
+		Control: "IAM.21", Stacks: []string{"dev"}, Resources: []string{"deploy"}, Why: "w", Compensation: "c", CompensatedBy: []string{"IAM.1"},
+	}}}
+	wide := policy(stmt([]any{"ec2:*"}, "*"))
+	deploy, other := wide, wide
+	deploy.URN += "-x::deploy"
+	other.URN += "-y::other"
+	findings := Evaluate(stack(deploy, other), reg)
+	for _, f := range findings {
+		if f.Control != "IAM.21" {
+			continue
+		}
+		want := Fail
+		if strings.HasSuffix(f.URN, "::deploy") {
+			want = Excepted
+		}
+		if f.Status != want {
+			t.Errorf("%s is %s, want %s", f.URN, f.Status, want)
 		}
 	}
 }

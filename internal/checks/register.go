@@ -16,6 +16,8 @@ type Exception struct {
 	Control string `yaml:"control" json:"control"`
 	// Stacks are the stacks the exception applies to.
 	Stacks []string `yaml:"stacks" json:"stacks"`
+	// Resources, when set, limits the exception to resources with these logical names.
+	Resources []string `yaml:"resources" json:"resources,omitempty"`
 	// Why explains the trade-off.
 	Why string `yaml:"why" json:"why"`
 	// CompensatedBy are controls that must pass in the same stack for the
@@ -93,6 +95,18 @@ func (r *Register) For(control, stack string) *Exception {
 	return nil
 }
 
+// covers reports whether the exception applies to the resource with this URN.
+func (e *Exception) covers(urn string) bool {
+	if len(e.Resources) == 0 {
+		return true
+	}
+	name := urn
+	if i := strings.LastIndex(urn, "::"); i >= 0 {
+		name = urn[i+2:]
+	}
+	return slices.Contains(e.Resources, name)
+}
+
 // apply turns the failures an exception covers into excepted findings, but only
 // while every compensating control has passing findings and no failure.
 func (r *Register) apply(stack string, findings []Finding) []Finding {
@@ -112,7 +126,7 @@ func (r *Register) apply(stack string, findings []Finding) []Finding {
 			continue
 		}
 		e := r.For(f.Control, stack)
-		if e == nil {
+		if e == nil || !e.covers(f.URN) {
 			continue
 		}
 		var broken []string

@@ -130,6 +130,11 @@ func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		ids := append([]string{}, m.routeTables[vpcID]...)
 		m.mu.Unlock()
 		return resource.NewPropertyMapFromMap(map[string]any{"ids": ids, "id": vpcID, "vpcId": vpcID}), nil
+	case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"arn": "arn:aws:iam::" + AccountID + ":oidc-provider/token.actions.githubusercontent.com",
+			"url": "token.actions.githubusercontent.com", "clientIdLists": []string{"sts.amazonaws.com"}, "id": "oidc",
+		}), nil
 	case "aws:route53/getZone:getZone":
 		name := ""
 		if v, ok := args.Args["name"]; ok && v.IsString() {
@@ -241,7 +246,11 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 		set("arn", m.arn("ecs", "task-definition/"+str("family")+":1"))
 	case "aws:iam/role:Role":
 		setDefault("name", autoName(name, urn))
-		set("arn", "arn:aws:iam::"+AccountID+":role/"+str("name"))
+		path := str("path")
+		if path == "" {
+			path = "/"
+		}
+		set("arn", "arn:aws:iam::"+AccountID+":role"+path+str("name"))
 	case "aws:cloudwatch/logGroup:LogGroup":
 		setDefault("name", autoName(name, urn))
 		set("arn", m.arn("logs", "log-group:"+str("name")))
@@ -267,6 +276,8 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 		set("imageUri", str("repositoryUrl")+"@sha256:"+short(urn, 64))
 	case "aws:dynamodb/table:Table":
 		set("arn", m.arn("dynamodb", "table/"+str("name")))
+	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+		set("arn", "arn:aws:iam::"+AccountID+":oidc-provider/token.actions.githubusercontent.com")
 	case "aws:budgets/budget:Budget":
 		setDefault("name", autoName(name, urn))
 	default:

@@ -1,0 +1,86 @@
+package infra
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// GithubConfig is fargo:github: who may deploy this stack from GitHub Actions.
+type GithubConfig struct {
+	// Repository is this infrastructure repository, owner/name.
+	Repository string `json:"repository"`
+	// Branch is the branch whose workflows may deploy (default main).
+	Branch string `json:"branch"`
+	// Environment, when set, limits deploys and rollouts to jobs in this GitHub
+	// environment (which can require reviewers) instead of a branch.
+	Environment string `json:"environment"`
+	// AppRepositories are the app repositories whose rollouts may push images and
+	// roll services (default: Repository).
+	AppRepositories []string `json:"appRepositories"`
+	// CreateOidcProvider creates the account's GitHub OIDC provider; otherwise the
+	// existing one is looked up (an account has at most one).
+	CreateOidcProvider bool `json:"createOidcProvider"`
+}
+
+var (
+	repoPattern   = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	branchPattern = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+	envPattern    = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+)
+
+// subject is the OIDC sub claim GitHub sends for a job in repo on this
+// branch or environment.
+func (g GithubConfig) subject(repo string) string {
+	if g.Environment != "" {
+		return fmt.Sprintf("repo:%s:environment:%s", repo, g.Environment)
+	}
+	return fmt.Sprintf("repo:%s:ref:refs/heads/%s", repo, g.Branch)
+}
+
+// DeploySubjects may assume the deploy role: this repository's deploy jobs.
+func (g GithubConfig) DeploySubjects() []string { return []string{g.subject(g.Repository)} }
+
+// PreviewSubjects may assume the read-only preview role: this repository's pull requests.
+func (g GithubConfig) PreviewSubjects() []string {
+	return []string{fmt.Sprintf("repo:%s:pull_request", g.Repository)}
+}
+
+// RolloutSubjects may assume the rollout role: the app repositories' deploy jobs.
+func (g GithubConfig) RolloutSubjects() []string {
+	out := make([]string, len(g.AppRepositories))
+	for i, r := range g.AppRepositories {
+		out[i] = g.subject(r)
+	}
+	return out
+}
+
+func (c *Config) parseGithub(get func(string) (string, bool)) error {
+	key := fullKey("github")
+	raw, ok := get(key)
+	if !ok {
+		return nil
+	}
+	g := GithubConfig{Branch: "main"}
+	if err := decodeStrict(key, raw, &g); err != nil {
+		return err
+	}
+	if !repoPattern.MatchString(g.Repository) {
+		return errorf(key+".repository", "%q is not a GitHub repository like my-org/fargo (no wildcards: the trust policy pins one repository)", g.Repository)
+	}
+	if !branchPattern.MatchString(g.Branch) {
+		return errorf(key+".branch", "%q is not a branch name (no wildcards)", g.Branch)
+	}
+	if g.Environment != "" && !envPattern.MatchString(g.Environment) {
+		return errorf(key+".environment", "%q is not a GitHub environment name (letters, digits, _ . -)", g.Environment)
+	}
+	if len(g.AppRepositories) == 0 {
+		g.AppRepositories = []string{g.Repository}
+	}
+	for i, r := range g.AppRepositories {
+		if !repoPattern.MatchString(r) {
+			return errorf(fmt.Sprintf("%s.appRepositories[%d]", key, i), "%q is not a GitHub repository like my-org/app", r)
+		}
+	}
+	c.Github = &g
+	return nil
+}

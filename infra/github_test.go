@@ -1,0 +1,153 @@
+package infra_test
+
+import (
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/checks"
+)
+
+type trustDoc struct {
+	Statement []struct {
+		Effect    string
+		Action    []string
+		Principal map[string]string
+		Condition map[string]map[string]any
+	}
+}
+
+type fullPolicy struct {
+	Statement []struct {
+		Sid       string
+		Effect    string
+		Action    []string
+		Resource  []string
+		Condition map[string]map[string]any
+	}
+}
+
+func TestGithubRolesTrustExactlyTheConfiguredSubjects(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			p := planFor(t, stack)
+			g := p.cfg.Github
+			if g == nil {
+				t.Skip("no fargo:github in this stack")
+			}
+			want := map[string][]string{"preview": g.PreviewSubjects(), "deploy": g.DeploySubjects(), "rollout": g.RolloutSubjects()}
+			for kind, subjects := range want {
+				role := one(t, p.exp, "aws:iam/role:Role", "github-"+kind)
+				if role.String("path") != infra.CIRolePath || num(t, role, "maxSessionDuration") != 3600 {
+					t.Errorf("%s role path %q session %v", kind, role.String("path"), role.Input("maxSessionDuration"))
+				}
+				var doc trustDoc
+				if err := json.Unmarshal([]byte(role.String("assumeRolePolicy")), &doc); err != nil || len(doc.Statement) != 1 {
+					t.Fatalf("%s trust: %v", kind, err)
+				}
+				st := doc.Statement[0]
+				if !strings.HasSuffix(st.Principal["Federated"], ":oidc-provider/token.actions.githubusercontent.com") ||
+					!slices.Equal(st.Action, []string{"sts:AssumeRoleWithWebIdentity"}) {
+					t.Errorf("%s trust principal %v action %v", kind, st.Principal, st.Action)
+				}
+				eq := st.Condition["StringEquals"]
+				if eq["token.actions.githubusercontent.com:aud"] != "sts.amazonaws.com" {
+					t.Errorf("%s audience %v", kind, eq["token.actions.githubusercontent.com:aud"])
+				}
+				var subs []string
+				for _, s := range eq["token.actions.githubusercontent.com:sub"].([]any) {
+					subs = append(subs, s.(string))
+					if strings.ContainsAny(s.(string), "*?") {
+						t.Errorf("%s trusts a wildcard subject %v", kind, s)
+					}
+				}
+				if !slices.Equal(subs, subjects) || len(st.Condition) != 1 {
+					t.Errorf("%s trusts %v (conditions %v), want exactly %v", kind, subs, st.Condition, subjects)
+				}
+			}
+			if g.Environment != "" && !strings.HasSuffix(want["deploy"][0], ":environment:"+g.Environment) {
+				t.Errorf("deploy subject %v ignores the environment", want["deploy"])
+			}
+			oidc := p.exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+			if g.CreateOidcProvider != (len(oidc) == 1) {
+				t.Errorf("createOidcProvider=%v but %d providers", g.CreateOidcProvider, len(oidc))
+			}
+		})
+	}
+}
+
+func TestGithubPoliciesAreLeastPrivilege(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			p := planFor(t, stack)
+			if p.cfg.Github == nil {
+				t.Skip("no fargo:github in this stack")
+			}
+			for _, kind := range []string{"preview", "deploy", "rollout"} {
+				r := one(t, p.exp, "aws:iam/rolePolicy:RolePolicy", "github-"+kind)
+				var doc fullPolicy
+				if err := json.Unmarshal([]byte(r.String("policy")), &doc); err != nil {
+					t.Fatal(err)
+				}
+				for _, st := range doc.Statement {
+					for _, a := range st.Action {
+						if a == "*" || a == "iam:*" || (kind != "deploy" && strings.HasSuffix(a, ":*")) {
+							t.Errorf("%s %s allows %s", kind, st.Sid, a)
+						}
+						if slices.Contains(st.Resource, "*") && !slices.Contains(checks.UnscopableActions, a) && !(kind == "deploy" && st.Sid == "StackServices") {
+							t.Errorf("%s %s grants %s on every resource", kind, st.Sid, a)
+						}
+						if kind == "preview" && !(strings.Contains(a, ":Get") || strings.Contains(a, ":List") || strings.Contains(a, ":Describe")) {
+							t.Errorf("preview may %s", a)
+						}
+					}
+					if slices.Contains(st.Action, "iam:PassRole") && st.Condition["StringEquals"]["iam:PassedToService"] != "ecs-tasks.amazonaws.com" {
+						t.Errorf("%s passes roles to any service", kind)
+					}
+				}
+				if kind == "rollout" {
+					checkRolloutPassRole(t, p, doc)
+				}
+			}
+		})
+	}
+}
+
+func checkRolloutPassRole(t *testing.T, p planned, doc fullPolicy) {
+	t.Helper()
+	var want []string
+	for _, svc := range p.cfg.Services {
+		want = append(want, one(t, p.exp, "aws:iam/role:Role", "app-"+svc.Name+"-task").String("arn"),
+			one(t, p.exp, "aws:iam/role:Role", "app-"+svc.Name+"-exec").String("arn"))
+	}
+	sort.Strings(want)
+	for _, st := range doc.Statement {
+		if slices.Contains(st.Action, "iam:PassRole") {
+			got := append([]string{}, st.Resource...)
+			sort.Strings(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("rollout passes %v, want exactly the task and execution roles %v", got, want)
+			}
+			return
+		}
+	}
+	t.Error("rollout cannot pass the task roles it registers task definitions with")
+}
+
+func TestBadGithubConfig(t *testing.T) {
+	for _, c := range []struct{ value, want string }{
+		{`{"repository":"org/*"}`, `fargo:github.repository: "org/*" is not a GitHub repository`},
+		{`{"repository":"fargo"}`, `fargo:github.repository: "fargo"`},
+		{`{"repository":"org/fargo","branch":"*"}`, `fargo:github.branch: "*" is not a branch name`},
+		{`{"repository":"org/fargo","appRepositories":["x"]}`, `fargo:github.appRepositories[0]: "x"`},
+		{`{"repository":"org/fargo","repo":"x"}`, `fargo:github: unknown key "repo"`},
+	} {
+		sc := devWith(t, "fargo:github", c.value)
+		if _, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.value, err, c.want)
+		}
+	}
+}
