@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 
+	"github.com/fargo-dev/fargo/outputs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -112,31 +113,31 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 		}
 	}
 
-	ctx.Export("region", pulumi.String(cfg.Region))
-	ctx.Export("vpcId", network.VpcID)
-	ctx.Export("publicSubnetIds", network.PublicSubnetIDs)
-	ctx.Export("privateSubnetIds", network.PrivateSubnetIDs)
-	ctx.Export("repositoryUrls", registry.RepositoryURLs)
-	ctx.Export("repositoryNames", registry.RepositoryNames)
-	ctx.Export("albDnsName", web.DNSName)
-	ctx.Export("url", web.URL)
-	ctx.Export("clusterName", apps.ClusterName)
-	ctx.Export("serviceNames", apps.ServiceNames)
-	ctx.Export("logGroupNames", apps.LogGroupNames)
-	ctx.Export("imageTagParameters", apps.ImageTagParameters)
+	ctx.Export(outputs.Region, pulumi.String(cfg.Region))
+	ctx.Export(outputs.VpcID, network.VpcID)
+	ctx.Export(outputs.PublicSubnetIDs, network.PublicSubnetIDs)
+	ctx.Export(outputs.PrivateSubnetIDs, network.PrivateSubnetIDs)
+	ctx.Export(outputs.RepositoryURLs, registry.RepositoryURLs)
+	ctx.Export(outputs.RepositoryNames, registry.RepositoryNames)
+	ctx.Export(outputs.AlbDNSName, web.DNSName)
+	ctx.Export(outputs.URL, web.URL)
+	ctx.Export(outputs.ClusterName, apps.ClusterName)
+	ctx.Export(outputs.ServiceNames, apps.ServiceNames)
+	ctx.Export(outputs.LogGroupNames, apps.LogGroupNames)
+	ctx.Export(outputs.ImageTagParameters, apps.ImageTagParameters)
 	if ci != nil {
-		ctx.Export("previewRoleArn", ci.PreviewRoleArn)
-		ctx.Export("deployRoleArn", ci.DeployRoleArn)
-		ctx.Export("rolloutRoleArn", ci.RolloutRoleArn)
+		ctx.Export(outputs.PreviewRoleArn, ci.PreviewRoleArn)
+		ctx.Export(outputs.DeployRoleArn, ci.DeployRoleArn)
+		ctx.Export(outputs.RolloutRoleArn, ci.RolloutRoleArn)
 	}
 	if database != nil {
-		ctx.Export("tableNames", database.TableNames)
+		ctx.Export(outputs.TableNames, database.TableNames)
 	}
 	if dns != nil {
-		ctx.Export("domainName", dns.DomainName)
-		ctx.Export("certificateArn", dns.CertificateArn)
+		ctx.Export(outputs.DomainName, dns.DomainName)
+		ctx.Export(outputs.CertificateArn, dns.CertificateArn)
 		if cfg.Domain.CreateZone {
-			ctx.Export("nameServers", dns.NameServers)
+			ctx.Export(outputs.NameServers, dns.NameServers)
 		}
 	}
 	return nil

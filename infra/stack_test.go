@@ -12,6 +12,7 @@ import (
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
+	"github.com/fargo-dev/fargo/outputs"
 )
 
 // stacks are the real stack files every test runs against.
@@ -620,23 +621,34 @@ func TestBudget(t *testing.T) {
 	}
 }
 
-func TestStackOutputs(t *testing.T) {
+func TestStackOutputsFollowTheContract(t *testing.T) {
+	documented := map[string]outputs.Output{}
+	for _, o := range outputs.All {
+		documented[o.Name] = o
+	}
 	for _, stack := range stacks {
 		p := planFor(t, stack)
 		outs := p.exp.StackOutputs()
-		for _, key := range []string{"vpcId", "publicSubnetIds", "privateSubnetIds", "repositoryUrls", "repositoryNames", "albDnsName", "url",
-			"clusterName", "serviceNames", "logGroupNames", "imageTagParameters", "region"} {
-			if outs[key] == nil {
-				t.Errorf("%s: output %s missing", stack, key)
+		for name := range outs {
+			if _, ok := documented[name]; !ok {
+				t.Errorf("%s exports %s, which outputs.All does not document", stack, name)
 			}
 		}
-		for _, key := range []string{"repositoryUrls", "serviceNames", "logGroupNames", "imageTagParameters"} {
+		for _, o := range outputs.All {
+			if o.When == "" && outs[o.Name] == nil {
+				t.Errorf("%s: output %s missing", stack, o.Name)
+			}
+		}
+		for _, key := range []string{outputs.RepositoryURLs, outputs.ServiceNames, outputs.LogGroupNames, outputs.ImageTagParameters} {
 			m, _ := outs[key].(map[string]any)
 			for _, svc := range p.cfg.Services {
 				if s, _ := m[svc.Name].(string); s == "" {
 					t.Errorf("%s: %s lacks %s", stack, key, svc.Name)
 				}
 			}
+		}
+		if (p.cfg.Github != nil) != (outs[outputs.DeployRoleArn] != nil) || (len(p.cfg.Tables) > 0) != (outs[outputs.TableNames] != nil) {
+			t.Errorf("%s: optional outputs do not follow their config", stack)
 		}
 	}
 }

@@ -1,0 +1,116 @@
+// Package outputs is fargo's output contract: the names, types and meaning of every
+// stack output, and a typed reader for other Pulumi Go programs that use fargo
+// through a pulumi.StackReference. Renaming an output breaks its readers.
+package outputs
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Output names.
+const (
+	Region             = "region"
+	VpcID              = "vpcId"
+	PublicSubnetIDs    = "publicSubnetIds"
+	PrivateSubnetIDs   = "privateSubnetIds"
+	RepositoryURLs     = "repositoryUrls"
+	RepositoryNames    = "repositoryNames"
+	AlbDNSName         = "albDnsName"
+	URL                = "url"
+	ClusterName        = "clusterName"
+	ServiceNames       = "serviceNames"
+	LogGroupNames      = "logGroupNames"
+	ImageTagParameters = "imageTagParameters"
+	TableNames         = "tableNames"
+	DomainName         = "domainName"
+	NameServers        = "nameServers"
+	CertificateArn     = "certificateArn"
+	PreviewRoleArn     = "previewRoleArn"
+	DeployRoleArn      = "deployRoleArn"
+	RolloutRoleArn     = "rolloutRoleArn"
+)
+
+// Output documents one stack output.
+type Output struct {
+	Name, Type, Meaning, Example string
+	// When says when the output exists; empty means always.
+	When string
+}
+
+// All is every output fargo exports, in the order the README lists them.
+var All = []Output{
+	{Region, "string", "AWS region of the stack", "ap-northeast-2", ""},
+	{VpcID, "string", "VPC id", "vpc-0a1b2c3d4e5f67890", ""},
+	{PublicSubnetIDs, "string[]", "public subnets, one per zone (the load balancer's; dev's tasks')", `["subnet-0a1b…","subnet-0c2d…"]`, ""},
+	{PrivateSubnetIDs, "string[]", "private subnets, one per zone (prod's tasks); empty when nat is none", `["subnet-0e3f…","subnet-0a4b…"]`, ""},
+	{RepositoryURLs, "map[service]string", "ECR repository URL per service, to push images to", `{"backend":"123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/fargo-dev-backend"}`, ""},
+	{RepositoryNames, "map[service]string", "ECR repository name per service", `{"backend":"fargo-dev-backend"}`, ""},
+	{AlbDNSName, "string", "the load balancer's DNS name", "web-1a2b3c4-123456789.ap-northeast-2.elb.amazonaws.com", ""},
+	{URL, "string", "where the site answers: https://<domain> with a domain, else http://<albDnsName>", "https://www.example.com", ""},
+	{ClusterName, "string", "ECS cluster name", "app-1a2b3c4", ""},
+	{ServiceNames, "map[service]string", "ECS service name per service", `{"backend":"app-backend-1a2b3c4"}`, ""},
+	{LogGroupNames, "map[service]string", "CloudWatch log group per service", `{"backend":"/ecs/fargo-dev/backend"}`, ""},
+	{ImageTagParameters, "map[service]string", "SSM parameter holding the image tag each service runs (written by rollouts)", `{"backend":"/fargo/dev/backend/image-tag"}`, "services built from their repository"},
+	{TableNames, "map[table]string", "DynamoDB table name per fargo:tables entry", `{"posts":"fargo-dev-posts"}`, "fargo:tables is set"},
+	{DomainName, "string", "the site's domain name", "www.example.com", "fargo:domain is set"},
+	{NameServers, "string[]", "the created zone's name servers, to copy to the registrar", `["ns-101.awsdns-12.com","…"]`, "fargo:domain.createZone is true"},
+	{CertificateArn, "string", "the validated ACM certificate on the HTTPS listener", "arn:aws:acm:ap-northeast-2:123456789012:certificate/…", "fargo:domain is set"},
+	{PreviewRoleArn, "string", "role GitHub pull requests assume for `pulumi preview` (read-only)", "arn:aws:iam::123456789012:role/fargo-ci/github-preview-1a2b3c4", "fargo:github is set"},
+	{DeployRoleArn, "string", "role the deploy workflow assumes for `pulumi up`", "arn:aws:iam::123456789012:role/fargo-ci/github-deploy-1a2b3c4", "fargo:github is set"},
+	{RolloutRoleArn, "string", "role app rollouts assume to push images and roll services", "arn:aws:iam::123456789012:role/fargo-ci/github-rollout-1a2b3c4", "fargo:github is set"},
+}
+
+// Stack is fargo's outputs as another stack reads them.
+type Stack struct {
+	Region           pulumi.StringOutput
+	VpcID            pulumi.StringOutput
+	PrivateSubnetIDs pulumi.StringArrayOutput
+	URL              pulumi.StringOutput
+	AlbDNSName       pulumi.StringOutput
+	ClusterName      pulumi.StringOutput
+	ServiceNames     pulumi.StringMapOutput
+	RepositoryURLs   pulumi.StringMapOutput
+	TableNames       pulumi.StringMapOutput
+}
+
+// Read reads a fargo stack's outputs through a stack reference.
+func Read(ref *pulumi.StackReference) Stack {
+	str := func(name string) pulumi.StringOutput { return ref.GetStringOutput(pulumi.String(name)) }
+	strMap := func(name string) pulumi.StringMapOutput {
+		return ref.GetOutput(pulumi.String(name)).ApplyT(func(v any) map[string]string {
+			out := map[string]string{}
+			if m, ok := v.(map[string]any); ok {
+				for k, e := range m {
+					if s, ok := e.(string); ok {
+						out[k] = s
+					}
+				}
+			}
+			return out
+		}).(pulumi.StringMapOutput)
+	}
+	strs := func(name string) pulumi.StringArrayOutput {
+		return ref.GetOutput(pulumi.String(name)).ApplyT(func(v any) []string {
+			var out []string
+			if l, ok := v.([]any); ok {
+				for _, e := range l {
+					if s, ok := e.(string); ok {
+						out = append(out, s)
+					}
+				}
+			}
+			return out
+		}).(pulumi.StringArrayOutput)
+	}
+	return Stack{
+		Region:           str(Region),
+		VpcID:            str(VpcID),
+		PrivateSubnetIDs: strs(PrivateSubnetIDs),
+		URL:              str(URL),
+		AlbDNSName:       str(AlbDNSName),
+		ClusterName:      str(ClusterName),
+		ServiceNames:     strMap(ServiceNames),
+		RepositoryURLs:   strMap(RepositoryURLs),
+		TableNames:       strMap(TableNames),
+	}
+}
