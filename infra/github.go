@@ -220,7 +220,7 @@ func (p policyScope) deployPolicy() map[string]any {
 
 // Rollout actions, from the aws-actions ECR login and ECS deploy documentation.
 var (
-	EcrPushActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+	EcrPushActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:DescribeImages",
 		"ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}
 	TaskDefinitionActions = []string{"ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"}
 )
