@@ -667,3 +667,40 @@ func TestEveryResourceIsParentedToAComponent(t *testing.T) {
 		}
 	}
 }
+
+func TestImageSources(t *testing.T) {
+	sc := loadConfig(t, "dev")
+	var services map[string]map[string]any
+	if err := json.Unmarshal([]byte(sc.Values["fargo:services"]), &services); err != nil {
+		t.Fatal(err)
+	}
+	services["backend"]["build"] = map[string]string{"context": "./backend", "dockerfile": "./backend/Dockerfile.prod"}
+	services["frontend"]["image"] = "public.ecr.aws/nginx/nginx:1.27"
+	b, _ := json.Marshal(services)
+	sc.Values["fargo:services"] = string(b)
+	p := runConfig(t, sc, mocks.Options{ImageTag: infra.NoImageTag})
+
+	built := one(t, p.exp, "awsx:ecr:Image", "app-backend")
+	repo := one(t, p.exp, "aws:ecr/repository:Repository", "registry-backend")
+	if built.String("context") != "./backend" || built.String("dockerfile") != "./backend/Dockerfile.prod" ||
+		built.String("platform") != "linux/amd64" || built.String("repositoryUrl") != repo.String("repositoryUrl") {
+		t.Errorf("image build %v", built.Inputs)
+	}
+	for svc, wantPrefix := range map[string]string{"backend": built.String("imageUri"), "frontend": "public.ecr.aws/nginx/nginx:1.27"} {
+		td := one(t, p.exp, "aws:ecs/taskDefinition:TaskDefinition", "app-"+svc)
+		var defs []infra.ContainerDefinition
+		_ = json.Unmarshal([]byte(td.String("containerDefinitions")), &defs)
+		if defs[0].Image != wantPrefix || wantPrefix == "" {
+			t.Errorf("%s runs %q, want %q", svc, defs[0].Image, wantPrefix)
+		}
+		// An image that exists runs even when no tag was recorded.
+		if s := one(t, p.exp, "aws:ecs/service:Service", "app-"+svc); num(t, s, "desiredCount") == 0 {
+			t.Errorf("%s with its own image is idle", svc)
+		}
+	}
+	for _, r := range p.exp.Resources("aws:ssm/parameter:Parameter") {
+		if strings.Contains(r.Name(), "backend") || strings.Contains(r.Name(), "frontend") {
+			t.Errorf("%s needs no tag parameter", r.Name())
+		}
+	}
+}

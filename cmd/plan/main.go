@@ -50,7 +50,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dir, "dir", ".", "directory holding Pulumi.yaml and the stack files")
 	fs.StringVar(&o.format, "format", "text", "output: "+strings.Join(formats, ", "))
 	fs.StringVar(&o.imageTag, "image-tag", mocks.DefaultImageTag, "tag the image tag parameters hold; \"none\" plans a fresh account")
-	fs.StringVar(&o.input, "input", "", "read a `pulumi stack export` file instead of planning a stack")
+	fs.StringVar(&o.input, "input", "", "read a stack export file (from pulumi stack export) instead of planning a stack")
 	fs.StringVar(&o.compare, "compare", "", "compare cost and resources with another plan or export (JSON)")
 	fs.BoolVar(&o.strict, "strict", false, "exit non-zero when a check fails")
 	fs.StringVar(&o.exceptions, "exceptions", "", "exception register (default: exceptions.yaml in --dir)")
@@ -60,6 +60,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.assumptions.LCU, "lcu", 0, "assumed average ALB capacity units")
 	fs.Float64Var(&o.assumptions.DataOutGB, "data-out-gb", 0, "assumed data out to the internet GB per month")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, flag.ErrHelp
+		}
 		return o, errUsage
 	}
 	switch {
@@ -92,6 +95,9 @@ func contains(list []string, s string) bool {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		return 2
 	}

@@ -1,0 +1,111 @@
+package infra_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/checks"
+	"github.com/fargo-dev/fargo/internal/cost"
+	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/outputs"
+)
+
+// The README's generated tables sit between these markers. Regenerate them with
+// UPDATE_README=1 go test ./infra -run TestReadme
+const (
+	costStart, costEnd     = "<!-- cost-table:start -->", "<!-- cost-table:end -->"
+	checksStart, checksEnd = "<!-- checks-table:start -->", "<!-- checks-table:end -->"
+)
+
+func costTable(t *testing.T) string {
+	var b strings.Builder
+	b.WriteString("| stack | network | monthly, at minTasks | monthly, at maxTasks |\n|---|---|---:|---:|\n")
+	row := func(label string, p planned) {
+		est, err := cost.EstimateGraph(p.exp, cost.Assumptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := p.cfg.Network
+		fmt.Fprintf(&b, "| %s | nat: %s, %d zones | $%.2f | $%.2f |\n", label, n.Nat, n.AvailabilityZones, est.TotalMonthly, est.TotalMonthlyAtMax)
+	}
+	row("dev", planFor(t, "dev"))
+	row("prod", planFor(t, "prod"))
+	for _, nat := range []string{infra.NatSingle, infra.NatPerAz} {
+		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q}`, nat))
+		row("dev, NAT switched on", runConfig(t, sc, mocks.Options{}))
+	}
+	return b.String()
+}
+
+func checksTable(t *testing.T) string {
+	reg, err := checks.ReadRegister("../exceptions.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := checks.Evaluate(planFor(t, "dev").exp, reg)
+	prod := checks.Evaluate(planFor(t, "prod").exp, reg)
+	var b strings.Builder
+	b.WriteString("| control | severity | what it asks | dev | prod |\n|---|---|---|---|---|\n")
+	for _, c := range checks.Controls {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", c.ID, c.Severity, c.Title, checks.ControlStatus(dev, c.ID), checks.ControlStatus(prod, c.ID))
+	}
+	return b.String()
+}
+
+func TestReadmeTablesAreCurrent(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	for _, block := range []struct{ start, end, want string }{
+		{costStart, costEnd, costTable(t)},
+		{checksStart, checksEnd, checksTable(t)},
+	} {
+		i, j := strings.Index(readme, block.start), strings.Index(readme, block.end)
+		if i < 0 || j < i {
+			t.Fatalf("README.md lacks the %s ... %s block", block.start, block.end)
+		}
+		got := readme[i+len(block.start) : j]
+		want := "\n" + block.want
+		if got == want {
+			continue
+		}
+		if os.Getenv("UPDATE_README") != "" {
+			readme = readme[:i+len(block.start)] + want + readme[j:]
+			continue
+		}
+		t.Errorf("README.md table is stale; run UPDATE_README=1 go test ./infra -run TestReadme. Want:\n%s", block.want)
+	}
+	if os.Getenv("UPDATE_README") != "" {
+		if err := os.WriteFile("../README.md", []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestReadmeDocumentsEveryKeyAndOutput(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	for _, k := range infra.ConfigKeys {
+		if !strings.Contains(readme, "`fargo:"+k+"`") {
+			t.Errorf("README does not document fargo:%s", k)
+		}
+	}
+	for _, o := range outputs.All {
+		if !strings.Contains(readme, "`"+o.Name+"`") {
+			t.Errorf("README does not document output %s", o.Name)
+		}
+	}
+	for _, c := range []string{"go run ./cmd/plan --stack dev", "go test ./..."} {
+		if !strings.Contains(readme, c) {
+			t.Errorf("README lacks the command %q", c)
+		}
+	}
+}
