@@ -140,6 +140,18 @@ func verdict(ok bool, urn, reason string) Finding {
 	return fail(urn, "%s", reason)
 }
 
+// each applies a test to every resource of a type: one finding per resource.
+func each(typ string, test func(r *graph.Resource) (bool, string)) func(*graph.Export) []Finding {
+	return func(g *graph.Export) []Finding {
+		var out []Finding
+		for _, r := range g.Resources(typ) {
+			ok, reason := test(r)
+			out = append(out, verdict(ok, r.URN, reason))
+		}
+		return out
+	}
+}
+
 func fmtPtr(b *bool) string {
 	if b == nil {
 		return "unset"
@@ -149,14 +161,10 @@ func fmtPtr(b *bool) string {
 
 // ---- ECS ----
 
-func ecsPublicIP(g *graph.Export) []Finding {
-	var out []Finding
-	for _, s := range g.Resources("aws:ecs/service:Service") {
-		ip, _ := s.Bool("networkConfiguration", "assignPublicIp")
-		out = append(out, verdict(!ip, s.URN, fmt.Sprintf("assignPublicIp: %v", ip)))
-	}
-	return out
-}
+var ecsPublicIP = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+	ip, _ := s.Bool("networkConfiguration", "assignPublicIp")
+	return !ip, fmt.Sprintf("assignPublicIp: %v", ip)
+})
 
 // container is the part of an ECS container definition the checks read.
 type container struct {
@@ -234,14 +242,10 @@ func nonRootUser(c container) (bool, string) {
 	return true, "user " + c.User
 }
 
-func platformVersion(g *graph.Export) []Finding {
-	var out []Finding
-	for _, s := range g.Resources("aws:ecs/service:Service") {
-		v := s.String("platformVersion")
-		out = append(out, verdict(v == "" || v == "LATEST", s.URN, "platformVersion: "+orUnset(v)))
-	}
-	return out
-}
+var platformVersion = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+	v := s.String("platformVersion")
+	return v == "" || v == "LATEST", "platformVersion: " + orUnset(v)
+})
 
 func orUnset(s string) string {
 	if s == "" {
@@ -365,23 +369,15 @@ func tlsPolicy(g *graph.Export) []Finding {
 
 // ---- ECR ----
 
-func ecrScan(g *graph.Export) []Finding {
-	var out []Finding
-	for _, r := range g.Resources("aws:ecr/repository:Repository") {
-		v, _ := r.Bool("imageScanningConfiguration", "scanOnPush")
-		out = append(out, verdict(v, r.URN, fmt.Sprintf("scanOnPush: %v", v)))
-	}
-	return out
-}
+var ecrScan = each("aws:ecr/repository:Repository", func(r *graph.Resource) (bool, string) {
+	v, _ := r.Bool("imageScanningConfiguration", "scanOnPush")
+	return v, fmt.Sprintf("scanOnPush: %v", v)
+})
 
-func ecrImmutable(g *graph.Export) []Finding {
-	var out []Finding
-	for _, r := range g.Resources("aws:ecr/repository:Repository") {
-		m := r.String("imageTagMutability")
-		out = append(out, verdict(m == "IMMUTABLE", r.URN, "imageTagMutability: "+orUnset(m)))
-	}
-	return out
-}
+var ecrImmutable = each("aws:ecr/repository:Repository", func(r *graph.Resource) (bool, string) {
+	m := r.String("imageTagMutability")
+	return m == "IMMUTABLE", "imageTagMutability: " + orUnset(m)
+})
 
 func ecrLifecycle(g *graph.Export) []Finding {
 	covered := map[string]bool{}
@@ -786,15 +782,11 @@ func githubTrust(g *graph.Export) []Finding {
 
 // ---- reliability ----
 
-func circuitBreaker(g *graph.Export) []Finding {
-	var out []Finding
-	for _, s := range g.Resources("aws:ecs/service:Service") {
-		e, _ := s.Bool("deploymentCircuitBreaker", "enable")
-		r, _ := s.Bool("deploymentCircuitBreaker", "rollback")
-		out = append(out, verdict(e && r, s.URN, fmt.Sprintf("circuit breaker enable=%v rollback=%v", e, r)))
-	}
-	return out
-}
+var circuitBreaker = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+	e, _ := s.Bool("deploymentCircuitBreaker", "enable")
+	r, _ := s.Bool("deploymentCircuitBreaker", "rollback")
+	return e && r, fmt.Sprintf("circuit breaker enable=%v rollback=%v", e, r)
+})
 
 func onDemandBase(g *graph.Export) []Finding {
 	var out []Finding
@@ -867,14 +859,10 @@ func gracePeriod(g *graph.Export) []Finding {
 	return out
 }
 
-func serviceZones(g *graph.Export) []Finding {
-	var out []Finding
-	for _, s := range g.Resources("aws:ecs/service:Service") {
-		n := len(s.List("networkConfiguration", "subnets"))
-		out = append(out, verdict(n >= 2, s.URN, fmt.Sprintf("%d subnets", n)))
-	}
-	return out
-}
+var serviceZones = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+	n := len(s.List("networkConfiguration", "subnets"))
+	return n >= 2, fmt.Sprintf("%d subnets", n)
+})
 
 // tableBackups passes a stack without tables on its stack resource: it then holds
 // no data that deleting its resources could lose.
@@ -895,11 +883,7 @@ func tableBackups(g *graph.Export) []Finding {
 	return out
 }
 
-func tableDeletionProtection(g *graph.Export) []Finding {
-	var out []Finding
-	for _, t := range g.Resources("aws:dynamodb/table:Table") {
-		on, _ := t.Bool("deletionProtectionEnabled")
-		out = append(out, verdict(on, t.URN, fmt.Sprintf("deletionProtectionEnabled %v", on)))
-	}
-	return out
-}
+var tableDeletionProtection = each("aws:dynamodb/table:Table", func(t *graph.Resource) (bool, string) {
+	on, _ := t.Bool("deletionProtectionEnabled")
+	return on, fmt.Sprintf("deletionProtectionEnabled %v", on)
+})
