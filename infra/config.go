@@ -209,6 +209,7 @@ type ConfigError struct {
 	Msg string
 }
 
+// Error reads "key: message", the one line the user sees.
 func (e *ConfigError) Error() string { return e.Key + ": " + e.Msg }
 
 func errorf(key, format string, args ...any) error {

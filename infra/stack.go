@@ -18,6 +18,18 @@ func Program(ctx *pulumi.Context) error {
 	return Build(ctx, cfg)
 }
 
+// stack holds the components of one stack; the optional ones are nil when their
+// config is absent.
+type stack struct {
+	network  *Network
+	registry *Registry
+	database *Database
+	dns      *Dns
+	web      *LoadBalancer
+	apps     *FargateService
+	ci       *GithubRoles
+}
+
 // Build composes the components for a validated configuration.
 func Build(ctx *pulumi.Context, cfg *Config) error {
 	tags := pulumi.StringMap{
@@ -29,81 +41,47 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("looking up the AWS account: %w", err)
 	}
-	names := make([]string, len(cfg.Services))
-	for i, s := range cfg.Services {
-		names[i] = s.Name
-	}
+	names := serviceNames(cfg.Services)
+	s := &stack{}
 
-	network, err := NewNetwork(ctx, "network", &NetworkArgs{
+	if s.network, err = NewNetwork(ctx, "network", &NetworkArgs{
 		Cidr: cfg.Network.Cidr, AvailabilityZones: cfg.Network.AvailabilityZones, Nat: cfg.Network.Nat,
 		Region: cfg.Region, Tags: tags,
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
-	registry, err := NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Tags: tags})
-	if err != nil {
+	if s.registry, err = NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Tags: tags}); err != nil {
 		return err
 	}
-
-	var database *Database
-	grants := map[string][]TableGrant{}
 	if len(cfg.Tables) > 0 {
-		database, err = NewDatabase(ctx, "data", &DatabaseArgs{Tables: cfg.Tables, DeletionProtection: cfg.DeletionProtection, Tags: tags})
-		if err != nil {
+		if s.database, err = NewDatabase(ctx, "data", &DatabaseArgs{Tables: cfg.Tables, DeletionProtection: cfg.DeletionProtection, Tags: tags}); err != nil {
 			return err
 		}
-		for _, t := range cfg.Tables {
-			for _, svc := range sortedKeys(t.Services) {
-				grants[svc] = append(grants[svc], TableGrant{
-					Table: t.Name, Arn: database.TableArns[t.Name], Indexes: t.IndexNames(), Write: t.Services[svc] == AccessReadWrite,
-				})
-			}
-		}
 	}
-
-	var dns *Dns
 	var site *SiteArgs
 	if cfg.Domain != nil {
-		dns, err = NewDns(ctx, "dns", &DnsArgs{Domain: *cfg.Domain, Tags: tags})
-		if err != nil {
+		if s.dns, err = NewDns(ctx, "dns", &DnsArgs{Domain: *cfg.Domain, Tags: tags}); err != nil {
 			return err
 		}
-		site = &SiteArgs{DomainName: cfg.Domain.Name(), ZoneID: dns.ZoneID, CertificateArn: dns.CertificateArn}
+		site = &SiteArgs{DomainName: cfg.Domain.Name(), ZoneID: s.dns.ZoneID, CertificateArn: s.dns.CertificateArn}
 	}
-
-	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
-		VpcID:              network.VpcID,
-		SubnetIDs:          network.PublicSubnetIDs,
-		Services:           cfg.Services,
-		DeletionProtection: cfg.DeletionProtection,
-		Site:               site,
-		Tags:               tags,
-	})
-	if err != nil {
+	if s.web, err = NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
+		VpcID: s.network.VpcID, SubnetIDs: s.network.PublicSubnetIDs, Services: cfg.Services,
+		DeletionProtection: cfg.DeletionProtection, Site: site, Tags: tags,
+	}); err != nil {
 		return err
 	}
-	apps, err := NewFargateService(ctx, "app", &FargateServiceArgs{
-		Services:     cfg.Services,
-		Cluster:      cfg.Cluster,
-		Region:       cfg.Region,
-		AccountID:    identity.AccountId,
-		Network:      network,
-		LoadBalancer: web,
-		Registry:     registry,
-		Grants:       grants,
-		Tags:         tags,
-	})
-	if err != nil {
+	if s.apps, err = NewFargateService(ctx, "app", &FargateServiceArgs{
+		Services: cfg.Services, Cluster: cfg.Cluster, Region: cfg.Region, AccountID: identity.AccountId,
+		Network: s.network, LoadBalancer: s.web, Registry: s.registry, Grants: tableGrants(cfg.Tables, s.database), Tags: tags,
+	}); err != nil {
 		return err
 	}
-	var ci *GithubRoles
 	if cfg.Github != nil {
-		ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
+		if s.ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
 			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId,
-			Registry: registry, Apps: apps, Services: names, Tags: tags,
-		})
-		if err != nil {
+			Registry: s.registry, Apps: s.apps, Services: names, Tags: tags,
+		}); err != nil {
 			return err
 		}
 	}
@@ -112,33 +90,61 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 			return err
 		}
 	}
+	s.export(ctx, cfg)
+	return nil
+}
 
-	ctx.Export(outputs.Region, pulumi.String(cfg.Region))
-	ctx.Export(outputs.VpcID, network.VpcID)
-	ctx.Export(outputs.PublicSubnetIDs, network.PublicSubnetIDs)
-	ctx.Export(outputs.PrivateSubnetIDs, network.PrivateSubnetIDs)
-	ctx.Export(outputs.RepositoryURLs, registry.RepositoryURLs)
-	ctx.Export(outputs.RepositoryNames, registry.RepositoryNames)
-	ctx.Export(outputs.AlbDNSName, web.DNSName)
-	ctx.Export(outputs.URL, web.URL)
-	ctx.Export(outputs.ClusterName, apps.ClusterName)
-	ctx.Export(outputs.ServiceNames, apps.ServiceNames)
-	ctx.Export(outputs.LogGroupNames, apps.LogGroupNames)
-	ctx.Export(outputs.ImageTagParameters, apps.ImageTagParameters)
-	if ci != nil {
-		ctx.Export(outputs.PreviewRoleArn, ci.PreviewRoleArn)
-		ctx.Export(outputs.DeployRoleArn, ci.DeployRoleArn)
-		ctx.Export(outputs.RolloutRoleArn, ci.RolloutRoleArn)
+func serviceNames(services []ServiceConfig) []string {
+	names := make([]string, len(services))
+	for i, s := range services {
+		names[i] = s.Name
 	}
-	if database != nil {
-		ctx.Export(outputs.TableNames, database.TableNames)
+	return names
+}
+
+// tableGrants lists, per service, the tables it may use.
+func tableGrants(tables []TableConfig, db *Database) map[string][]TableGrant {
+	grants := map[string][]TableGrant{}
+	if db == nil {
+		return grants
 	}
-	if dns != nil {
-		ctx.Export(outputs.DomainName, dns.DomainName)
-		ctx.Export(outputs.CertificateArn, dns.CertificateArn)
-		if cfg.Domain.CreateZone {
-			ctx.Export(outputs.NameServers, dns.NameServers)
+	for _, t := range tables {
+		for _, svc := range sortedKeys(t.Services) {
+			grants[svc] = append(grants[svc], TableGrant{
+				Table: t.Name, Arn: db.TableArns[t.Name], Indexes: t.IndexNames(), Write: t.Services[svc] == AccessReadWrite,
+			})
 		}
 	}
-	return nil
+	return grants
+}
+
+// export publishes the output contract (package outputs).
+func (s *stack) export(ctx *pulumi.Context, cfg *Config) {
+	ctx.Export(outputs.Region, pulumi.String(cfg.Region))
+	ctx.Export(outputs.VpcID, s.network.VpcID)
+	ctx.Export(outputs.PublicSubnetIDs, s.network.PublicSubnetIDs)
+	ctx.Export(outputs.PrivateSubnetIDs, s.network.PrivateSubnetIDs)
+	ctx.Export(outputs.RepositoryURLs, s.registry.RepositoryURLs)
+	ctx.Export(outputs.RepositoryNames, s.registry.RepositoryNames)
+	ctx.Export(outputs.AlbDNSName, s.web.DNSName)
+	ctx.Export(outputs.URL, s.web.URL)
+	ctx.Export(outputs.ClusterName, s.apps.ClusterName)
+	ctx.Export(outputs.ServiceNames, s.apps.ServiceNames)
+	ctx.Export(outputs.LogGroupNames, s.apps.LogGroupNames)
+	ctx.Export(outputs.ImageTagParameters, s.apps.ImageTagParameters)
+	if s.database != nil {
+		ctx.Export(outputs.TableNames, s.database.TableNames)
+	}
+	if s.dns != nil {
+		ctx.Export(outputs.DomainName, s.dns.DomainName)
+		ctx.Export(outputs.CertificateArn, s.dns.CertificateArn)
+		if cfg.Domain.CreateZone {
+			ctx.Export(outputs.NameServers, s.dns.NameServers)
+		}
+	}
+	if s.ci != nil {
+		ctx.Export(outputs.PreviewRoleArn, s.ci.PreviewRoleArn)
+		ctx.Export(outputs.DeployRoleArn, s.ci.DeployRoleArn)
+		ctx.Export(outputs.RolloutRoleArn, s.ci.RolloutRoleArn)
+	}
 }
