@@ -601,4 +601,3 @@ func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name 
 	}
 	return nil
 }
-
