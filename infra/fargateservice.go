@@ -525,7 +525,9 @@ func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 	if err != nil {
 		return image{}, nil, err
 	}
-	current := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: param.Name}, parent)
+	// Keyed on the id, which stays unknown until the parameter exists: a preview of
+	// a new stack must not look up a parameter that is not there yet.
+	current := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: param.ID().ToStringOutput()}, parent)
 	tag := current.InsecureValue()
 	ref := pulumi.Sprintf("%s:%s", repo.RepositoryUrl, tag)
 	present := tag.ApplyT(func(t string) bool { return t != "" && t != NoImageTag }).(pulumi.BoolOutput)

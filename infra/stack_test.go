@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -702,5 +703,31 @@ func TestImageSources(t *testing.T) {
 		if strings.Contains(r.Name(), "backend") || strings.Contains(r.Name(), "frontend") {
 			t.Errorf("%s needs no tag parameter", r.Name())
 		}
+	}
+}
+
+// TestPreviewRegistersTheSameResources runs the program as `pulumi preview` of a new
+// stack sees it, with every computed value unknown: it must register exactly the
+// resources a deployment would, so nothing in the graph depends on output values.
+func TestPreviewRegistersTheSameResources(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			preview := runConfig(t, loadConfig(t, stack), mocks.Options{Preview: true})
+			urns := func(p planned) []string {
+				var out []string
+				for _, r := range p.exp.Deployment.Resources {
+					out = append(out, r.URN)
+				}
+				sort.Strings(out)
+				return out
+			}
+			if got, want := urns(preview), urns(planFor(t, stack)); !slices.Equal(got, want) {
+				t.Errorf("preview registers %d resources, a deployment %d", len(got), len(want))
+			}
+			svc := one(t, preview.exp, "aws:ecs/service:Service", "app-backend")
+			if svc.Input("desiredCount") != plan.UnknownValue {
+				t.Errorf("desiredCount is %v in a preview; it depends on the recorded tag", svc.Input("desiredCount"))
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	ImageTag string
 	// ZoneCount is how many availability zones the region has; 4 when zero.
 	ZoneCount int
+	// Preview models `pulumi preview` of a new stack: resources report no ids and
+	// no computed outputs, so everything derived from them is unknown.
+	Preview bool
 }
 
 // Registration is one resource the program registered.
@@ -77,6 +81,12 @@ func (m *Monitor) Registrations() []Registration {
 func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	reg := Registration{Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Provider: args.Provider, Inputs: args.Inputs}
 	if rpc := args.RegisterRPC; rpc != nil {
+		// The raw request keeps unknown values, which args.Inputs drops in a preview.
+		if raw, err := plugin.UnmarshalProperties(rpc.GetObject(), plugin.MarshalOptions{
+			KeepUnknowns: true, KeepSecrets: true, KeepResources: true,
+		}); err == nil {
+			reg.Inputs = raw
+		}
 		reg.Parent, reg.Remote = rpc.GetParent(), rpc.GetRemote()
 		reg.Dependencies, reg.IgnoreChanges = rpc.GetDependencies(), rpc.GetIgnoreChanges()
 		reg.Protect, reg.Version = rpc.GetProtect(), rpc.GetVersion()
@@ -88,10 +98,15 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 
 	outs := args.Inputs.Copy()
 	id := ""
-	if args.Custom {
+	if args.Custom && !m.opts.Preview {
 		id = m.fakeID(reg.Type, reg.URN)
+		if name, ok := args.Inputs["name"]; ok && name.IsString() && reg.Type == "aws:ssm/parameter:Parameter" {
+			id = name.StringValue() // a parameter's id is its name
+		}
 	}
-	m.fill(reg.Type, reg.Name, reg.URN, id, args.Inputs, outs)
+	if !m.opts.Preview {
+		m.fill(reg.Type, reg.Name, reg.URN, id, args.Inputs, outs)
+	}
 	reg.ID, reg.Outputs = id, outs
 
 	m.mu.Lock()

@@ -63,6 +63,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	withConfig := func(ri *pulumi.RunInfo) {
 		ri.Config = cfg.Values
 		ri.ConfigSecretKeys = cfg.SecretKeys
+		ri.DryRun = opts.Preview
 	}
 	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil {
 		return nil, cleanError(err)
