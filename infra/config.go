@@ -201,6 +201,24 @@ const (
 	DefaultLogRetentionDays    = 30
 )
 
+// CheckKeys refuses a fully qualified key in the fargo namespace that the program
+// does not read: a typo must not fall back to a default silently.
+func CheckKeys(keys []string) error {
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		ns, name, _ := strings.Cut(k, ":")
+		if ns == Namespace && !slices.Contains(ConfigKeys, name) {
+			known := make([]string, len(ConfigKeys))
+			for i, c := range ConfigKeys {
+				known[i] = fullKey(c)
+			}
+			return errorf(k, "unknown key; fargo reads %s", strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
 // ConfigError is a configuration value the program refuses.
 type ConfigError struct {
 	// Key is the full config key and path, e.g. fargo:services.backend.cpu.

@@ -210,3 +210,13 @@ func TestPulumiYamlMatchesCode(t *testing.T) {
 		t.Errorf("Pulumi.yaml declares %s, which the program does not read", k)
 	}
 }
+
+// TestProgramRefusesUnknownKeysFromTheCLI covers `pulumi up`, where the CLI hands
+// the program every key in PULUMI_CONFIG.
+func TestProgramRefusesUnknownKeysFromTheCLI(t *testing.T) {
+	t.Setenv("PULUMI_CONFIG", `{"aws:region":"ap-northeast-2","fargo:domian":"{}"}`)
+	_, err := plan.Run(loadConfig(t, "dev"), mocks.Options{})
+	if err == nil || !strings.Contains(err.Error(), "fargo:domian: unknown key; fargo reads fargo:network") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,7 +1,9 @@
 package infra
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/fargo-dev/fargo/outputs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -11,11 +13,28 @@ import (
 // Program is the fargo stack. It reads and validates the configuration once, before
 // registering any resource, then composes the components and exports the outputs.
 func Program(ctx *pulumi.Context) error {
+	if err := CheckKeys(cliConfigKeys()); err != nil {
+		return err
+	}
 	cfg, err := ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
 	if err != nil {
 		return err
 	}
 	return Build(ctx, cfg)
+}
+
+// cliConfigKeys lists the keys the Pulumi CLI passed in PULUMI_CONFIG (none under
+// mocks, where the plan's stack file loader checks the same keys).
+func cliConfigKeys() []string {
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(os.Getenv("PULUMI_CONFIG")), &cfg); err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // stack holds the components of one stack; the optional ones are nil when their

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,8 +102,8 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 	}
 	for key, v := range sf.Config {
 		full := qualify(project.Name, key)
-		if ns, name, _ := strings.Cut(full, ":"); ns == project.Name && !slices.Contains(infra.ConfigKeys, name) {
-			return nil, fmt.Errorf("%s: %s: unknown key; fargo reads %s", filepath.Base(stackPath), full, strings.Join(qualifyAll(project.Name, infra.ConfigKeys), ", "))
+		if err := infra.CheckKeys([]string{full}); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(stackPath), err)
 		}
 		s, secret, err := configString(v)
 		if err != nil {
@@ -151,14 +150,6 @@ func qualify(project, key string) string {
 		return key
 	}
 	return project + ":" + key
-}
-
-func qualifyAll(project string, keys []string) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = qualify(project, k)
-	}
-	return out
 }
 
 // configString renders a YAML value the way the CLI passes it to a program: scalars
