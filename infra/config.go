@@ -710,6 +710,20 @@ func (c *Config) parseCluster(get func(string) (string, bool)) error {
 	return nil
 }
 
+// optionalObject returns the raw value of an optional object key, or false when
+// the key is unset or an empty object (Pulumi.yaml's default, meaning "off").
+func optionalObject(get func(string) (string, bool), key string) (string, bool) {
+	raw, ok := get(key)
+	if !ok {
+		return "", false
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &obj) == nil && len(obj) == 0 {
+		return "", false
+	}
+	return raw, true
+}
+
 func (c *Config) parseDeletionProtection(get func(string) (string, bool)) error {
 	key := fullKey("deletionProtection")
 	raw, ok := get(key)
@@ -740,7 +754,7 @@ func validDNSName(name string) bool {
 
 func (c *Config) parseDomain(get func(string) (string, bool)) error {
 	key := fullKey("domain")
-	raw, ok := get(key)
+	raw, ok := optionalObject(get, key)
 	if !ok {
 		return nil
 	}
@@ -764,7 +778,7 @@ func (c *Config) parseDomain(get func(string) (string, bool)) error {
 
 func (c *Config) parseBudget(get func(string) (string, bool)) error {
 	key := fullKey("budget")
-	raw, ok := get(key)
+	raw, ok := optionalObject(get, key)
 	if !ok {
 		return nil
 	}

@@ -220,3 +220,21 @@ func TestProgramRefusesUnknownKeysFromTheCLI(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestEveryDeclaredKeyHasADefault keeps the CLI from demanding optional keys: a key
+// Pulumi.yaml declares without a default must be set in every stack file.
+func TestEveryDeclaredKeyHasADefault(t *testing.T) {
+	for key, decl := range loadDeclarations(t) {
+		if _, ok := decl["default"]; !ok {
+			t.Errorf("Pulumi.yaml declares %s without a default; every stack would have to set it", key)
+		}
+		if decl["type"] == nil || decl["description"] == nil {
+			t.Errorf("Pulumi.yaml declares %s without a type or description", key)
+		}
+	}
+	sc := devWith(t, "fargo:domain", "{}")
+	cfg, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+	if err != nil || cfg.Domain != nil {
+		t.Errorf("an empty fargo:domain must mean no domain: %v %+v", err, cfg)
+	}
+}

@@ -56,7 +56,7 @@ func (g GithubConfig) RolloutSubjects() []string {
 
 func (c *Config) parseGithub(get func(string) (string, bool)) error {
 	key := fullKey("github")
-	raw, ok := get(key)
+	raw, ok := optionalObject(get, key)
 	if !ok {
 		return nil
 	}

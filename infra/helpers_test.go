@@ -27,18 +27,8 @@ func writeFile(t *testing.T, path, content string) {
 // loadDeclaredKeys returns the project keys Pulumi.yaml declares, without namespace.
 func loadDeclaredKeys(t *testing.T) map[string]bool {
 	t.Helper()
-	data, err := os.ReadFile("../Pulumi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var project struct {
-		Config map[string]any `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(data, &project); err != nil {
-		t.Fatal(err)
-	}
 	keys := map[string]bool{}
-	for k := range project.Config {
+	for k := range loadDeclarations(t) {
 		if ns, name, ok := strings.Cut(k, ":"); ok {
 			if ns != "fargo" {
 				continue
@@ -48,4 +38,20 @@ func loadDeclaredKeys(t *testing.T) map[string]bool {
 		keys[k] = true
 	}
 	return keys
+}
+
+// loadDeclarations returns Pulumi.yaml's project key declarations.
+func loadDeclarations(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	data, err := os.ReadFile("../Pulumi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var project struct {
+		Config map[string]map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &project); err != nil {
+		t.Fatal(err)
+	}
+	return project.Config
 }

@@ -63,7 +63,7 @@ var (
 
 func (c *Config) parseTables(get func(string) (string, bool)) error {
 	key := fullKey("tables")
-	raw, ok := get(key)
+	raw, ok := optionalObject(get, key)
 	if !ok {
 		return nil
 	}
