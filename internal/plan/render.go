@@ -193,9 +193,27 @@ func Summary(r *graph.Resource) string {
 	case "aws:route53/record:Record":
 		add("name", in("name"))
 		add("type", in("type"))
+	case "aws:dynamodb/table:Table":
+		add("name", in("name"))
+		keys := fmt.Sprint(in("hashKey"))
+		if rk := r.String("rangeKey"); rk != "" {
+			keys += "/" + rk
+		}
+		add("keys", keys)
+		add("indexes", len(r.List("globalSecondaryIndexes")))
+		add("pitr", in("pointInTimeRecovery", "enabled"))
+		add("deletionProtection", in("deletionProtectionEnabled"))
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		add("service", in("serviceName"))
+		add("type", in("vpcEndpointType"))
+	case "aws:iam/role:Role":
+		add("path", in("path"))
 	case "aws:budgets/budget:Budget":
 		add("limit", in("limitAmount"))
 		add("alerts", len(r.List("notifications")))
+	}
+	if r.Protect {
+		parts = append(parts, "(protected)")
 	}
 	return strings.Join(parts, " ")
 }
