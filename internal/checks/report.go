@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -58,9 +59,13 @@ func WriteSummary(w io.Writer, findings []Finding) {
 	}
 	tw.Flush()
 	for _, f := range findings {
-		if f.Status == Pass {
-			continue
+		switch f.Status {
+		case Fail:
+			fmt.Fprintf(w, "fail %s %s\n  %s\n", f.Control, f.URN, f.Reason)
+		case Excepted:
+			// The full reason, with the exception's why and compensation, is in --format checks.
+			reason, _, _ := strings.Cut(f.Reason, "; excepted in")
+			fmt.Fprintf(w, "excepted %s %s\n  %s (registered exception, compensated)\n", f.Control, f.URN, reason)
 		}
-		fmt.Fprintf(w, "%s %s %s\n  %s\n", f.Status, f.Control, f.URN, f.Reason)
 	}
 }
