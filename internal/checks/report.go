@@ -9,7 +9,9 @@ import (
 
 // Summary counts findings by status.
 type Summary struct {
-	Pass, Fail, Excepted int
+	Pass     int `json:"pass"`
+	Fail     int `json:"fail"`
+	Excepted int `json:"excepted"`
 }
 
 // Summarize counts findings.
