@@ -827,25 +827,16 @@ func spotNotice(g *graph.Export) []Finding {
 		}
 		out = append(out, verdict(d < SpotNoticeSeconds, tg.URN, fmt.Sprintf("deregistration delay %g s (Spot notice %d s)", d, SpotNoticeSeconds)))
 	}
-	for _, td := range g.Resources("aws:ecs/taskDefinition:TaskDefinition") {
-		cs, err := containers(td)
-		if err != nil {
-			out = append(out, fail(td.URN, "%v", err))
-			continue
-		}
-		ok, reasons := true, []string{}
-		for _, c := range cs {
-			if c.StopTimeout == nil {
-				reasons = append(reasons, c.Name+": stopTimeout unset (30 s default)")
-				continue
-			}
-			ok = ok && *c.StopTimeout < SpotNoticeSeconds
-			reasons = append(reasons, fmt.Sprintf("%s: stopTimeout %d s", c.Name, *c.StopTimeout))
-		}
-		out = append(out, verdict(ok, td.URN, strings.Join(reasons, "; ")))
-	}
-	return out
+	return append(out, stopTimeouts(g)...)
 }
+
+// stopTimeouts: a container must stop before Spot reclaims its task.
+var stopTimeouts = containerCheck(func(c container) (bool, string) {
+	if c.StopTimeout == nil {
+		return true, "stopTimeout unset (30 s default)"
+	}
+	return *c.StopTimeout < SpotNoticeSeconds, fmt.Sprintf("stopTimeout %d s", *c.StopTimeout)
+})
 
 func gracePeriod(g *graph.Export) []Finding {
 	var out []Finding

@@ -320,3 +320,10 @@ func TestRepositoryRegisterIsValid(t *testing.T) {
 		t.Errorf("unknown register key accepted: %v", err)
 	}
 }
+
+func TestLongStopTimeoutFailsSpotNotice(t *testing.T) {
+	g := stack(res("aws:lb/targetGroup:TargetGroup", "tg", m{"deregistrationDelay": 15.0}), taskDef("t", m{"stopTimeout": 150}))
+	if got := ControlStatus(Evaluate(g, nil), "REL.3"); got != "fail" {
+		t.Errorf("a 150 s stop timeout is %s", got)
+	}
+}
