@@ -101,18 +101,23 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	if err != nil {
 		return nil, err
 	}
-	ports := []int{80}
+	// 443 opens only with the HTTPS listener.
+	openPorts := map[int]string{80: "HTTP from the internet"}
 	if args.Site != nil {
-		ports = append(ports, 443)
+		openPorts[443] = "HTTPS from the internet"
 	}
-	for _, port := range ports {
+	for _, port := range []int{80, 443} {
+		description, open := openPorts[port]
+		if !open {
+			continue
+		}
 		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-alb-in-%d", name, port), &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: sg.ID(),
 			IpProtocol:      pulumi.String("tcp"),
 			FromPort:        pulumi.Int(port),
 			ToPort:          pulumi.Int(port),
 			CidrIpv4:        pulumi.String("0.0.0.0/0"),
-			Description:     pulumi.Sprintf("HTTP%s from the internet", map[bool]string{true: "S", false: ""}[port == 443]),
+			Description:     pulumi.String(description),
 			Tags:            args.Tags,
 		}, parent); err != nil {
 			return nil, err

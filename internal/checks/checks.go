@@ -387,7 +387,11 @@ func ecrLifecycle(g *graph.Export) []Finding {
 	var out []Finding
 	for _, r := range g.Resources("aws:ecr/repository:Repository") {
 		ok := covered[r.String("name")]
-		out = append(out, verdict(ok, r.URN, map[bool]string{true: "has a lifecycle policy", false: "no lifecycle policy"}[ok]))
+		reason := "no lifecycle policy"
+		if ok {
+			reason = "has a lifecycle policy"
+		}
+		out = append(out, verdict(ok, r.URN, reason))
 	}
 	return out
 }

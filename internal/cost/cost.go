@@ -286,11 +286,10 @@ func (e *estimator) services() error {
 		odMin, spotMin := st.Split(minTasks)
 		odMax, spotMax := st.Split(maxTasks)
 
-		keys := map[bool][4]string{
-			false: {"fargateVcpuHour", "fargateGbHour", "spotVcpuHour", "spotGbHour"},
-			true:  {"fargateArmVcpuHour", "fargateArmGbHour", "spotArmVcpuHour", "spotArmGbHour"},
-		}[arm]
-		arch := map[bool]string{false: "x86", true: "ARM"}[arm]
+		arch, keys := "x86", [4]string{"fargateVcpuHour", "fargateGbHour", "spotVcpuHour", "spotGbHour"}
+		if arm {
+			arch, keys = "ARM", [4]string{"fargateArmVcpuHour", "fargateArmGbHour", "spotArmVcpuHour", "spotArmGbHour"}
+		}
 		lines := []struct {
 			desc     string
 			key      string
