@@ -123,7 +123,8 @@ func (s ServiceConfig) DefaultRoute() bool { return len(s.Paths) == 0 }
 type RegistryConfig struct {
 	// UntaggedExpiryDays is how long an untagged image is kept.
 	UntaggedExpiryDays int `json:"untaggedExpiryDays"`
-	// KeepTagged is how many tagged images are kept per repository, newest first.
+	// KeepTagged is how many images are kept per repository, newest first (untagged
+	// ones expire sooner, so in practice these are the tagged releases).
 	KeepTagged int `json:"keepTagged"`
 	// ImmutableTags forbids pushing an existing tag again.
 	ImmutableTags *bool `json:"immutableTags"`

@@ -32,7 +32,7 @@ type Registry struct {
 }
 
 // LifecyclePolicy returns the ECR lifecycle policy document: untagged images expire
-// after untaggedDays, and only the newest keepTagged tagged images are kept.
+// after untaggedDays, and only the newest keepTagged images (of any tag status) are kept.
 func LifecyclePolicy(untaggedDays, keepTagged int) (string, error) {
 	type selection struct {
 		TagStatus   string `json:"tagStatus"`
