@@ -24,10 +24,14 @@ var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletio
 
 // NAT strategies accepted by fargo:network.nat.
 const (
-	NatNone   = "none"
-	NatSingle = "single"
-	NatPerAz  = "perAz"
+	NatNone     = "none"
+	NatSingle   = "single"
+	NatPerAz    = "perAz"
+	NatInstance = "instance"
 )
+
+// NatModes lists every accepted fargo:network.nat value.
+var NatModes = []string{NatNone, NatSingle, NatPerAz, NatInstance}
 
 // Config is the typed, validated configuration of one stack. It is built once by
 // ParseConfig; components receive the parts they need and never read config themselves.
@@ -63,7 +67,7 @@ type NetworkConfig struct {
 	Cidr string `json:"cidr"`
 	// AvailabilityZones is how many zones the VPC spans (at least 2, for the load balancer).
 	AvailabilityZones int `json:"availabilityZones"`
-	// Nat is none, single or perAz.
+	// Nat is none, single, perAz or instance.
 	Nat string `json:"nat"`
 }
 
@@ -427,17 +431,19 @@ func (c *Config) parseNetwork(get func(string) (string, bool)) error {
 	if !ip.Equal(ipnet.IP) {
 		return errorf(key+".cidr", "%q has host bits set; did you mean %s?", n.Cidr, ipnet)
 	}
-	if ones, _ := ipnet.Mask.Size(); ones < 16 || ones > 20 {
-		return errorf(key+".cidr", "%q is a /%d; allowed sizes are /16 to /20 (AWS allows at most /16, and the subnets need room)", n.Cidr, ones)
+	if ones, _ := ipnet.Mask.Size(); ones < minVpcPrefix || ones > maxVpcPrefix {
+		return errorf(key+".cidr", "%q is a /%d; allowed sizes are /%d to /%d (AWS allows at most /16, and the address plan cuts the VPC into 16 equal subnet slots, so a /%d leaves /%d subnets)",
+			n.Cidr, ones, minVpcPrefix, maxVpcPrefix, maxVpcPrefix, maxVpcPrefix+subnetSlotBits)
 	}
 	if !ip.IsPrivate() {
 		return errorf(key+".cidr", "%q is not a private range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16", n.Cidr)
 	}
-	if n.AvailabilityZones < 2 || n.AvailabilityZones > 6 {
-		return errorf(key+".availabilityZones", "%d is not allowed; use 2 to 6 (an Application Load Balancer needs at least 2)", n.AvailabilityZones)
+	if n.AvailabilityZones < 2 || n.AvailabilityZones > MaxAvailabilityZones {
+		return errorf(key+".availabilityZones", "%d is not allowed; use 2 to %d (an Application Load Balancer needs at least 2, and the address plan has room for %d)",
+			n.AvailabilityZones, MaxAvailabilityZones, MaxAvailabilityZones)
 	}
-	if !slices.Contains([]string{NatNone, NatSingle, NatPerAz}, n.Nat) {
-		return errorf(key+".nat", "%q is not allowed; use none (tasks in public subnets, no NAT), single (one NAT gateway) or perAz (one NAT gateway per zone)", n.Nat)
+	if !slices.Contains(NatModes, n.Nat) {
+		return errorf(key+".nat", "%q is not allowed; use none (tasks in public subnets, no NAT), single (one NAT gateway), perAz (one NAT gateway per zone) or instance (one NAT instance)", n.Nat)
 	}
 	c.Network = n
 	return nil

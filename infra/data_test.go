@@ -237,8 +237,12 @@ func TestGatewayEndpointsExactlyWhenPrivate(t *testing.T) {
 			if len(rts) != p.cfg.Network.AvailabilityZones {
 				t.Errorf("%s: %s on route tables %v", stack, e.Name(), rts)
 			}
+			private := map[string]bool{}
+			for _, rt := range p.exp.Resources("aws:ec2/routeTable:RouteTable") {
+				private[rt.ID] = strings.HasPrefix(rt.Name(), "network-private-")
+			}
 			for _, rt := range rts {
-				if !strings.Contains(rt, "private") {
+				if !private[rt] {
 					t.Errorf("%s: %s on non-private route table %s", stack, e.Name(), rt)
 				}
 			}

@@ -464,7 +464,7 @@ func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOpt
 		SecurityGroupId: sg.ID(),
 		IpProtocol:      pulumi.String("-1"),
 		CidrIpv4:        pulumi.String("0.0.0.0/0"),
-		Description:     pulumi.String("to ECR, CloudWatch Logs and the app's dependencies"),
+		Description:     pulumi.String("to ECR, CloudWatch Logs and the app dependencies"),
 		Tags:            args.Tags,
 	}, parent); err != nil {
 		return nil, err

@@ -2,36 +2,54 @@ package infra
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	awsxec2 "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// NatInstanceAmiParameter is AWS's public SSM parameter naming the latest minimal
+// Amazon Linux 2023 image for ARM, which the NAT instance runs.
+const NatInstanceAmiParameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-minimal-kernel-default-arm64"
+
+// NatInstanceType is the NAT instance's size: the smallest Graviton instance.
+const NatInstanceType = "t4g.nano"
+
+// natInstanceVolumeGB is the NAT instance's root volume; the image's snapshot is 8 GB at most.
+const natInstanceVolumeGB = 8
+
+// GatewayEndpointServices are the free gateway endpoints on the private route
+// tables: S3 serves ECR's image layers and DynamoDB the app's tables, so
+// neither passes (and, behind NAT, pays) through NAT.
+var GatewayEndpointServices = []string{"s3", "dynamodb"}
+
 // NetworkArgs configures a Network.
 type NetworkArgs struct {
-	// Cidr is the VPC's IPv4 range.
+	// Cidr is the VPC's IPv4 range, /16 to /20; the address plan places every subnet in it.
 	Cidr string
-	// AvailabilityZones is how many zones to span (at least 2).
+	// AvailabilityZones is how many zones to span (2 to MaxAvailabilityZones).
 	AvailabilityZones int
-	// Nat is NatNone, NatSingle or NatPerAz.
+	// Nat is NatNone, NatSingle, NatPerAz or NatInstance.
 	Nat string
 	// Region names the gateway endpoints' services.
 	Region string
-	// Tags are applied to the VPC and its subnets.
+	// Tags are applied to every resource of the network.
 	Tags pulumi.StringMap
 }
 
-// Network is a VPC across several availability zones. With Nat set to none it has
-// only public subnets and tasks get public IPs; otherwise tasks run in private
-// subnets behind one NAT gateway, or one per zone.
+// Network is a VPC across several availability zones, built from plain resources
+// on a fixed address plan. With Nat set to none it has only public subnets and
+// tasks get public IPs; otherwise tasks run in private subnets whose default
+// route goes through one NAT gateway, one per zone, or one NAT instance.
 type Network struct {
 	pulumi.ResourceState
 
 	// VpcID is the VPC's id.
 	VpcID pulumi.StringOutput `pulumi:"vpcId"`
-	// PublicSubnetIDs are the subnets the load balancer uses.
+	// PublicSubnetIDs are the subnets the load balancer uses, in zone order.
 	PublicSubnetIDs pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	// PrivateSubnetIDs are empty when Nat is none.
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
@@ -43,76 +61,52 @@ type Network struct {
 	AvailabilityZoneNames []string
 }
 
-// natStrategies maps fargo's NAT setting to awsx's strategy; awsx's own default
-// (one NAT gateway per zone) is never relied on.
-var natStrategies = map[string]awsxec2.NatGatewayStrategy{
-	NatNone:   awsxec2.NatGatewayStrategyNone,
-	NatSingle: awsxec2.NatGatewayStrategySingle,
-	NatPerAz:  awsxec2.NatGatewayStrategyOnePerAz,
+// network carries what NewNetwork's steps share.
+type network struct {
+	c     *Network
+	name  string
+	args  *NetworkArgs
+	zones []string
+	vpc   *ec2.Vpc
+	igw   *ec2.InternetGateway
+	// public and private are the subnets by zone index; private is empty without NAT.
+	public, private []*ec2.Subnet
+	// privateRouteTables are the route tables of the private subnets.
+	privateRouteTables pulumi.StringArray
 }
 
-// NewNetwork creates the VPC, its subnets, routes and NAT gateways (through awsx),
-// and adopts the VPC's default security group with every rule removed.
+// NewNetwork creates the VPC, its subnets, route tables, routes and NAT, the
+// gateway endpoints, and adopts the VPC's default security group with every rule
+// removed.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	if args == nil {
 		return nil, fmt.Errorf("network %s: args are required", name)
 	}
-	strategy, ok := natStrategies[args.Nat]
-	if !ok {
+	if !slices.Contains(NatModes, args.Nat) {
 		return nil, fmt.Errorf("network %s: unknown NAT setting %q", name, args.Nat)
 	}
 	c := &Network{AssignPublicIP: args.Nat == NatNone}
 	if err := ctx.RegisterComponentResource("fargo:infra:Network", name, c, opts...); err != nil {
 		return nil, err
 	}
-
 	zones, err := availabilityZones(ctx, c, args.AvailabilityZones)
 	if err != nil {
 		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
 	c.AvailabilityZoneNames = zones
-
-	subnets := []awsxec2.SubnetSpecArgs{{Type: awsxec2.SubnetTypePublic, Tags: args.Tags}}
-	if !c.AssignPublicIP {
-		subnets = append(subnets, awsxec2.SubnetSpecArgs{Type: awsxec2.SubnetTypePrivate, Tags: args.Tags})
-	}
-	cidr := args.Cidr
-	strategyAuto := awsxec2.SubnetAllocationStrategyAuto
-	vpc, err := awsxec2.NewVpc(ctx, name, &awsxec2.VpcArgs{
-		CidrBlock:             &cidr,
-		AvailabilityZoneNames: zones,
-		SubnetStrategy:        &strategyAuto,
-		SubnetSpecs:           subnets,
-		NatGateways:           &awsxec2.NatGatewayConfigurationArgs{Strategy: strategy},
-		EnableDnsHostnames:    pulumi.Bool(true),
-		EnableDnsSupport:      pulumi.Bool(true),
-		Tags:                  args.Tags,
-	}, pulumi.Parent(c))
-	if err != nil {
-		return nil, err
-	}
-
-	// EC2.2: the default security group must allow nothing, so nobody attaches it by accident.
-	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
-		VpcId: vpc.VpcId,
-		Tags:  args.Tags,
-	}, pulumi.Parent(c)); err != nil {
-		return nil, err
-	}
-
-	if !c.AssignPublicIP {
-		if err := newGatewayEndpoints(ctx, c, name, vpc.VpcId, args); err != nil {
-			return nil, err
+	n := &network{c: c, name: name, args: args, zones: zones}
+	for _, step := range []func(*pulumi.Context) error{n.newVpc, n.newPublicTier, n.newPrivateTier, n.newGatewayEndpoints, n.adoptDefaultSecurityGroup} {
+		if err := step(ctx); err != nil {
+			return nil, fmt.Errorf("network %s: %w", name, err)
 		}
 	}
 
-	c.VpcID = vpc.VpcId
-	c.PublicSubnetIDs = vpc.PublicSubnetIds
-	c.PrivateSubnetIDs = vpc.PrivateSubnetIds
+	c.VpcID = n.vpc.ID().ToStringOutput()
+	c.PublicSubnetIDs = subnetIDs(n.public)
+	c.PrivateSubnetIDs = subnetIDs(n.private)
+	c.TaskSubnetIDs = c.PrivateSubnetIDs
 	if c.AssignPublicIP {
-		c.TaskSubnetIDs = vpc.PublicSubnetIds
-	} else {
-		c.TaskSubnetIDs = vpc.PrivateSubnetIds
+		c.TaskSubnetIDs = c.PublicSubnetIDs
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"vpcId":            c.VpcID,
@@ -124,6 +118,14 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 	return c, nil
+}
+
+func subnetIDs(subnets []*ec2.Subnet) pulumi.StringArrayOutput {
+	ids := pulumi.StringArray{}
+	for _, s := range subnets {
+		ids = append(ids, s.ID().ToStringOutput())
+	}
+	return ids.ToStringArrayOutput()
 }
 
 // availabilityZones returns the first n zones of the region that need no opt-in.
@@ -143,31 +145,255 @@ func availabilityZones(ctx *pulumi.Context, parent pulumi.Resource, n int) ([]st
 	return azs.Names[:n], nil
 }
 
-// GatewayEndpointServices are the free gateway endpoints private subnets get: S3
-// serves ECR's image layers and DynamoDB the app's tables, so neither passes (and
-// pays) through NAT.
-var GatewayEndpointServices = []string{"s3", "dynamodb"}
+// tags returns the network's tags plus a Name.
+func (n *network) tags(name string) pulumi.StringMap {
+	t := pulumi.StringMap{"Name": pulumi.String(name)}
+	for k, v := range n.args.Tags {
+		t[k] = v
+	}
+	return t
+}
 
-// newGatewayEndpoints adds the gateway endpoints to the private route tables.
-func newGatewayEndpoints(ctx *pulumi.Context, c *Network, name string, vpcID pulumi.StringOutput, args *NetworkArgs) error {
-	// The awsx VPC's outputs resolve only once its subnets and route tables exist,
-	// so a lookup keyed on its id finds the private route tables awsx tagged.
-	private := ec2.GetRouteTablesOutput(ctx, ec2.GetRouteTablesOutputArgs{
-		VpcId: vpcID,
-		Filters: ec2.GetRouteTablesFilterArray{&ec2.GetRouteTablesFilterArgs{
-			Name: pulumi.String("tag:SubnetType"), Values: pulumi.ToStringArray([]string{"Private"}),
-		}},
-	}, pulumi.Parent(c))
+func (n *network) parent() pulumi.ResourceOption { return pulumi.Parent(n.c) }
+
+func (n *network) newVpc(ctx *pulumi.Context) error {
+	var err error
+	if n.vpc, err = ec2.NewVpc(ctx, n.name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(n.args.Cidr),
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               n.tags(n.name + "-vpc"),
+	}, n.parent()); err != nil {
+		return err
+	}
+	n.igw, err = ec2.NewInternetGateway(ctx, n.name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: n.vpc.ID(),
+		Tags:  n.tags(n.name + "-igw"),
+	}, n.parent())
+	return err
+}
+
+// subnet creates the subnet of a tier in the zone with index i, at its slot of the address plan.
+func (n *network) subnet(ctx *pulumi.Context, tier Tier, i int) (*ec2.Subnet, error) {
+	cidr, err := SubnetCidr(n.args.Cidr, tier, i)
+	if err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("%s-%s-%d", n.name, tier, i)
+	// No subnet maps public IPs on launch (EC2.15): tasks ask for one where they need it.
+	return ec2.NewSubnet(ctx, name, &ec2.SubnetArgs{
+		VpcId:               n.vpc.ID(),
+		CidrBlock:           pulumi.String(cidr),
+		AvailabilityZone:    pulumi.String(n.zones[i]),
+		MapPublicIpOnLaunch: pulumi.Bool(false),
+		Tags:                n.tags(name),
+	}, n.parent())
+}
+
+// routeTable creates a route table whose default route goes to target, and
+// associates each subnet with it (the association takes the subnet's name).
+func (n *network) routeTable(ctx *pulumi.Context, name string, target ec2.RouteArgs, subnets map[string]*ec2.Subnet) (*ec2.RouteTable, error) {
+	rt, err := ec2.NewRouteTable(ctx, name, &ec2.RouteTableArgs{VpcId: n.vpc.ID(), Tags: n.tags(name)}, n.parent())
+	if err != nil {
+		return nil, err
+	}
+	target.RouteTableId = rt.ID()
+	target.DestinationCidrBlock = pulumi.String("0.0.0.0/0")
+	if _, err := ec2.NewRoute(ctx, name+"-default", &target, n.parent()); err != nil {
+		return nil, err
+	}
+	for _, subnetName := range sortedKeys(subnets) {
+		if _, err := ec2.NewRouteTableAssociation(ctx, subnetName, &ec2.RouteTableAssociationArgs{
+			SubnetId: subnets[subnetName].ID(), RouteTableId: rt.ID(),
+		}, n.parent()); err != nil {
+			return nil, err
+		}
+	}
+	return rt, nil
+}
+
+// newPublicTier creates a public subnet per zone, all on one route table whose
+// default route is the internet gateway.
+func (n *network) newPublicTier(ctx *pulumi.Context) error {
+	named := map[string]*ec2.Subnet{}
+	for i := range n.zones {
+		s, err := n.subnet(ctx, TierPublic, i)
+		if err != nil {
+			return err
+		}
+		n.public = append(n.public, s)
+		named[fmt.Sprintf("%s-%s-%d", n.name, TierPublic, i)] = s
+	}
+	_, err := n.routeTable(ctx, n.name+"-public-rt", ec2.RouteArgs{GatewayId: n.igw.ID()}, named)
+	return err
+}
+
+// newPrivateTier creates, when NAT is on, the NAT and a private subnet per zone,
+// each on a route table of its own whose default route goes through the NAT of
+// its zone (perAz) or the one NAT (single, instance). One table per zone in every
+// mode keeps each zone's URNs the same when the mode changes.
+func (n *network) newPrivateTier(ctx *pulumi.Context) error {
+	if n.args.Nat == NatNone {
+		return nil
+	}
+	targets, err := n.newNat(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range n.zones {
+		s, err := n.subnet(ctx, TierPrivate, i)
+		if err != nil {
+			return err
+		}
+		n.private = append(n.private, s)
+		subnetName := fmt.Sprintf("%s-%s-%d", n.name, TierPrivate, i)
+		rt, err := n.routeTable(ctx, subnetName+"-rt", targets[i%len(targets)], map[string]*ec2.Subnet{subnetName: s})
+		if err != nil {
+			return err
+		}
+		n.privateRouteTables = append(n.privateRouteTables, rt.ID())
+	}
+	return nil
+}
+
+// newNat creates the NAT of the mode and returns the default routes' targets:
+// one per zone for perAz, else one.
+func (n *network) newNat(ctx *pulumi.Context) ([]ec2.RouteArgs, error) {
+	if n.args.Nat == NatInstance {
+		eni, err := n.newNatInstance(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []ec2.RouteArgs{{NetworkInterfaceId: eni}}, nil
+	}
+	count := 1
+	if n.args.Nat == NatPerAz {
+		count = len(n.zones)
+	}
+	var targets []ec2.RouteArgs
+	for i := range count {
+		name := fmt.Sprintf("%s-nat-%d", n.name, i)
+		eip, err := ec2.NewEip(ctx, name, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: n.tags(name)}, n.parent())
+		if err != nil {
+			return nil, err
+		}
+		gw, err := ec2.NewNatGateway(ctx, name, &ec2.NatGatewayArgs{
+			AllocationId: eip.AllocationId,
+			SubnetId:     n.public[i].ID(),
+			Tags:         n.tags(name),
+		}, n.parent(), pulumi.DependsOn([]pulumi.Resource{n.igw}))
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, ec2.RouteArgs{NatGatewayId: gw.ID()})
+	}
+	return targets, nil
+}
+
+// newNatInstance creates one small ARM instance in the first public subnet that
+// forwards and masquerades the VPC's outbound traffic, and returns its network
+// interface for the private default routes. It trades a NAT gateway's managed
+// failover and throughput for a few dollars a month.
+func (n *network) newNatInstance(ctx *pulumi.Context) (pulumi.StringOutput, error) {
+	name := n.name + "-nat-instance"
+	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       n.vpc.ID(),
+		Description: pulumi.String("NAT instance: forwards outbound traffic from the VPC"),
+		Tags:        n.tags(name),
+	}, n.parent())
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-from-vpc", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: sg.ID(),
+		IpProtocol:      pulumi.String("-1"),
+		CidrIpv4:        pulumi.String(n.args.Cidr),
+		Description:     pulumi.String("all traffic from the VPC, to forward"),
+		Tags:            n.tags(name + "-from-vpc"),
+	}, n.parent()); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-to-internet", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: sg.ID(),
+		IpProtocol:      pulumi.String("-1"),
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		Description:     pulumi.String("forwarded traffic to the internet"),
+		Tags:            n.tags(name + "-to-internet"),
+	}, n.parent()); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	ami := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: pulumi.String(NatInstanceAmiParameter)}, pulumi.Parent(n.c))
+	instance, err := ec2.NewInstance(ctx, name, &ec2.InstanceArgs{
+		Ami:                      ami.Value(),
+		InstanceType:             pulumi.String(NatInstanceType),
+		SubnetId:                 n.public[0].ID(),
+		VpcSecurityGroupIds:      pulumi.StringArray{sg.ID()},
+		AssociatePublicIpAddress: pulumi.Bool(true),
+		SourceDestCheck:          pulumi.Bool(false),
+		UserData:                 pulumi.String(natInstanceUserData(n.args.Cidr)),
+		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{
+			HttpEndpoint: pulumi.String("enabled"),
+			HttpTokens:   pulumi.String("required"),
+		},
+		RootBlockDevice: &ec2.InstanceRootBlockDeviceArgs{
+			VolumeSize: pulumi.Int(natInstanceVolumeGB),
+			VolumeType: pulumi.String("gp3"),
+			Encrypted:  pulumi.Bool(true),
+		},
+		Tags: n.tags(name),
+		// A new Amazon Linux release must not replace a running NAT on an unrelated
+		// `up`; take one on purpose with `pulumi up --replace <this URN>`.
+	}, n.parent(), pulumi.IgnoreChanges([]string{"ami"}), pulumi.DependsOn([]pulumi.Resource{n.igw}))
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return instance.PrimaryNetworkInterfaceId, nil
+}
+
+// natInstanceUserData turns on IP forwarding and masquerades the VPC's traffic
+// out of the instance's interface, persistently across reboots.
+func natInstanceUserData(vpcCidr string) string {
+	return `#!/bin/bash
+set -euo pipefail
+dnf install -y iptables-services
+echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
+sysctl --system
+iface=$(ip route show default | awk '{print $5; exit}')
+iptables -t nat -A POSTROUTING -o "$iface" -s ` + vpcCidr + ` -j MASQUERADE
+iptables -P FORWARD ACCEPT
+iptables -F FORWARD
+service iptables save
+systemctl enable --now iptables
+`
+}
+
+// newGatewayEndpoints attaches the S3 and DynamoDB gateway endpoints to the
+// private route tables, where tasks run behind NAT.
+func (n *network) newGatewayEndpoints(ctx *pulumi.Context) error {
+	if len(n.privateRouteTables) == 0 {
+		return nil // public tasks reach S3 and DynamoDB directly, at no NAT charge
+	}
 	for _, svc := range GatewayEndpointServices {
-		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
-			VpcId:           vpcID,
-			ServiceName:     pulumi.Sprintf("com.amazonaws.%s.%s", args.Region, svc),
+		name := n.name + "-" + svc
+		if _, err := ec2.NewVpcEndpoint(ctx, name, &ec2.VpcEndpointArgs{
+			VpcId:           n.vpc.ID(),
+			ServiceName:     pulumi.Sprintf("com.amazonaws.%s.%s", n.args.Region, svc),
 			VpcEndpointType: pulumi.String("Gateway"),
-			RouteTableIds:   private.Ids(),
-			Tags:            args.Tags,
-		}, pulumi.Parent(c)); err != nil {
+			RouteTableIds:   n.privateRouteTables,
+			Tags:            n.tags(name),
+		}, n.parent()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// adoptDefaultSecurityGroup manages the VPC's default security group with no
+// rules (EC2.2), so nobody attaches it by accident.
+func (n *network) adoptDefaultSecurityGroup(ctx *pulumi.Context) error {
+	_, err := ec2.NewDefaultSecurityGroup(ctx, n.name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId: n.vpc.ID(),
+		Tags:  n.tags(n.name + "-default-sg"),
+	}, n.parent())
+	return err
 }

@@ -18,7 +18,26 @@ import (
 const (
 	costStart, costEnd     = "<!-- cost-table:start -->", "<!-- cost-table:end -->"
 	checksStart, checksEnd = "<!-- checks-table:start -->", "<!-- checks-table:end -->"
+	planStart, planEnd     = "<!-- address-plan:start -->", "<!-- address-plan:end -->"
 )
+
+// addressPlanTable lists every subnet slot of 10.0.0.0/16.
+func addressPlanTable(t *testing.T) string {
+	var b strings.Builder
+	b.WriteString("| zone index | public subnet | private subnet (when `nat` is not `none`) |\n|---:|---|---|\n")
+	for z := range infra.MaxAvailabilityZones {
+		pub, err := infra.SubnetCidr("10.0.0.0/16", infra.TierPublic, z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv, err := infra.SubnetCidr("10.0.0.0/16", infra.TierPrivate, z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", z, pub, priv)
+	}
+	return b.String()
+}
 
 func costTable(t *testing.T) string {
 	var b strings.Builder
@@ -33,7 +52,7 @@ func costTable(t *testing.T) string {
 	}
 	row("dev", planFor(t, "dev"))
 	row("prod", planFor(t, "prod"))
-	for _, nat := range []string{infra.NatSingle, infra.NatPerAz} {
+	for _, nat := range []string{infra.NatSingle, infra.NatPerAz, infra.NatInstance} {
 		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q}`, nat))
 		row("dev, NAT switched on", runConfig(t, sc, mocks.Options{}))
 	}
@@ -64,6 +83,7 @@ func TestReadmeTablesAreCurrent(t *testing.T) {
 	for _, block := range []struct{ start, end, want string }{
 		{costStart, costEnd, costTable(t)},
 		{checksStart, checksEnd, checksTable(t)},
+		{planStart, planEnd, addressPlanTable(t)},
 	} {
 		i, j := strings.Index(readme, block.start), strings.Index(readme, block.end)
 		if i < 0 || j < i {

@@ -98,56 +98,6 @@ func num(t *testing.T, r *graph.Resource, path ...string) float64 {
 	return n
 }
 
-func TestNetworkFollowsNatSetting(t *testing.T) {
-	want := map[string]string{infra.NatNone: "None", infra.NatSingle: "Single", infra.NatPerAz: "OnePerAz"}
-	for _, stack := range stacks {
-		t.Run(stack, func(t *testing.T) {
-			p := planFor(t, stack)
-			vpc := one(t, p.exp, "awsx:ec2:Vpc", "network")
-			if got := vpc.String("natGateways", "strategy"); got != want[p.cfg.Network.Nat] {
-				t.Errorf("NAT strategy %q, want %q for nat=%s", got, want[p.cfg.Network.Nat], p.cfg.Network.Nat)
-			}
-			if got := len(vpc.List("availabilityZoneNames")); got != p.cfg.Network.AvailabilityZones {
-				t.Errorf("%d zones, want %d", got, p.cfg.Network.AvailabilityZones)
-			}
-			if vpc.String("cidrBlock") != p.cfg.Network.Cidr {
-				t.Errorf("cidr %q, want %q", vpc.String("cidrBlock"), p.cfg.Network.Cidr)
-			}
-			var kinds []string
-			for _, s := range vpc.List("subnetSpecs") {
-				kinds = append(kinds, s.(map[string]any)["type"].(string))
-			}
-			private := p.cfg.Network.Nat != infra.NatNone
-			if slices.Contains(kinds, "Private") != private || !slices.Contains(kinds, "Public") {
-				t.Errorf("subnet specs %v with nat=%s", kinds, p.cfg.Network.Nat)
-			}
-			publicIDs := strs(vpc.List("publicSubnetIds"))
-			privateIDs := strs(vpc.List("privateSubnetIds"))
-			for _, svc := range p.cfg.Services {
-				s := one(t, p.exp, "aws:ecs/service:Service", "app-"+svc.Name)
-				subnets := strs(s.List("networkConfiguration", "subnets"))
-				wantSubnets, wantIP := publicIDs, true
-				if private {
-					wantSubnets, wantIP = privateIDs, false
-				}
-				if !slices.Equal(subnets, wantSubnets) || len(subnets) < 2 {
-					t.Errorf("%s runs in %v, want %v", svc.Name, subnets, wantSubnets)
-				}
-				if ip, _ := s.Bool("networkConfiguration", "assignPublicIp"); ip != wantIP {
-					t.Errorf("%s assignPublicIp=%v, want %v", svc.Name, ip, wantIP)
-				}
-			}
-			if n := len(p.exp.Resources("aws:ec2/natGateway:NatGateway")) + len(p.exp.Resources("aws:ec2/eip:Eip")); n != 0 {
-				t.Errorf("%d NAT gateways or EIPs outside the VPC component", n)
-			}
-			dsg := one(t, p.exp, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg")
-			if dsg.Input("ingress") != nil || dsg.Input("egress") != nil {
-				t.Errorf("default security group keeps rules: %v", dsg.Inputs)
-			}
-		})
-	}
-}
-
 func TestDevIsPublicAndProdIsPrivate(t *testing.T) {
 	if planFor(t, "dev").cfg.Network.Nat != infra.NatNone {
 		t.Error("dev must run without NAT")

@@ -71,6 +71,7 @@ var Controls = []Control{
 	{"ECR.2", "ECR private repositories should have tag immutability configured", "Medium", ecrImmutable},
 	{"ECR.3", "ECR repositories should have at least one lifecycle policy configured", "Medium", ecrLifecycle},
 	{"EC2.2", "VPC default security groups should not allow inbound or outbound traffic", "High", defaultSecurityGroups},
+	{"EC2.15", "EC2 subnets should not automatically assign public IP addresses", "Medium", subnetPublicIPs},
 	{"EC2.18", "Security groups should only allow unrestricted incoming traffic for authorized ports", "High", unrestrictedIngress},
 	{"EC2.19", "Security groups should not allow unrestricted access to ports with high risk", "Critical", highRiskPorts},
 	{"ACM.1", "Certificates should be DNS-validated so ACM renews them automatically", "Medium", acmRenewal},
@@ -400,9 +401,6 @@ func ecrLifecycle(g *graph.Export) []Finding {
 
 func defaultSecurityGroups(g *graph.Export) []Finding {
 	vpcs := g.Resources("aws:ec2/vpc:Vpc")
-	if len(vpcs) == 0 {
-		vpcs = g.Resources("awsx:ec2:Vpc")
-	}
 	dsgs := g.Resources("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 	var out []Finding
 	for i, v := range vpcs {
@@ -413,6 +411,15 @@ func defaultSecurityGroups(g *graph.Export) []Finding {
 		d := dsgs[i]
 		n := len(d.List("ingress")) + len(d.List("egress"))
 		out = append(out, verdict(n == 0, d.URN, fmt.Sprintf("default security group has %d rules", n)))
+	}
+	return out
+}
+
+func subnetPublicIPs(g *graph.Export) []Finding {
+	var out []Finding
+	for _, s := range g.Resources("aws:ec2/subnet:Subnet") {
+		on, _ := s.Bool("mapPublicIpOnLaunch")
+		out = append(out, verdict(!on, s.URN, fmt.Sprintf("mapPublicIpOnLaunch: %v", on)))
 	}
 	return out
 }

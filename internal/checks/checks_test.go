@@ -124,8 +124,12 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 			stack(res("aws:ecr/repository:Repository", "r", m{"name": "repo"}), res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lp", m{"repository": "other", "policy": "{}"})),
 		},
 		"EC2.2": {
-			stack(res("awsx:ec2:Vpc", "v", m{}), res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "d", m{})),
-			stack(res("awsx:ec2:Vpc", "v", m{})),
+			stack(res("aws:ec2/vpc:Vpc", "v", m{}), res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "d", m{})),
+			stack(res("aws:ec2/vpc:Vpc", "v", m{})),
+		},
+		"EC2.15": {
+			stack(res("aws:ec2/subnet:Subnet", "s", m{"mapPublicIpOnLaunch": false})),
+			stack(res("aws:ec2/subnet:Subnet", "s", m{"mapPublicIpOnLaunch": true})),
 		},
 		"EC2.18": {
 			stack(ingress("web", m{"ipProtocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrIpv4": "0.0.0.0/0"}),

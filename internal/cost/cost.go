@@ -195,75 +195,43 @@ func (e *estimator) loadBalancers() error {
 	return nil
 }
 
-// natGateways prices the NAT gateways and their addresses: the gateways themselves
-// in a real export, or the awsx VPC's strategy in a plan.
+// natGateways prices the NAT gateways, their Elastic IPs and NAT instances, each
+// counted from the graph.
 func (e *estimator) natGateways() error {
-	nats := e.exp.Resources("aws:ec2/natGateway:NatGateway")
-	if len(nats) > 0 {
-		for _, n := range nats {
-			if err := e.add(n, "NAT gateway", "natHour", e.hours, e.hours); err != nil {
-				return err
-			}
+	for _, n := range e.exp.Resources("aws:ec2/natGateway:NatGateway") {
+		if err := e.add(n, "NAT gateway", "natHour", e.hours, e.hours); err != nil {
+			return err
 		}
-		for _, eip := range e.exp.Resources("aws:ec2/eip:Eip") {
-			if err := e.add(eip, "Elastic IP address", "publicIpv4Hour", e.hours, e.hours); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
-		n := awsxNatCount(vpc)
-		if n == 0 {
+	for _, eip := range e.exp.Resources("aws:ec2/eip:Eip") {
+		if err := e.add(eip, "Elastic IP address", "publicIpv4Hour", e.hours, e.hours); err != nil {
+			return err
+		}
+	}
+	for _, in := range e.exp.Resources("aws:ec2/instance:Instance") {
+		typ := in.String("instanceType")
+		key := "instanceHour:" + typ
+		if _, ok := e.prices.Prices[key]; !ok {
+			e.note("%s is a %s instance, which prices.json does not price", in.Name(), typ)
 			continue
 		}
-		desc := fmt.Sprintf("NAT gateways (%s: %g)", strategyOf(vpc), n)
-		if err := e.add(vpc, desc, "natHour", n*e.hours, n*e.hours); err != nil {
+		if err := e.add(in, "EC2 instance "+typ, key, e.hours, e.hours); err != nil {
 			return err
 		}
-		if err := e.add(vpc, fmt.Sprintf("NAT gateway addresses (%g)", n), "publicIpv4Hour", n*e.hours, n*e.hours); err != nil {
+		gb, ok := in.Number("rootBlockDevice", "volumeSize")
+		if !ok {
+			gb = 8 // the Amazon Linux images' snapshot size
+		}
+		if err := e.add(in, fmt.Sprintf("EBS gp3 root volume (%g GB)", gb), "gp3GbMonth", gb, gb); err != nil {
 			return err
+		}
+		if ip, _ := in.Bool("associatePublicIpAddress"); ip {
+			if err := e.add(in, "Public IPv4 address of the instance", "publicIpv4Hour", e.hours, e.hours); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
-}
-
-func strategyOf(vpc *graph.Resource) string {
-	if s := vpc.String("natGateways", "strategy"); s != "" {
-		return s
-	}
-	return "OnePerAz" // awsx's default
-}
-
-// awsxNatCount applies awsx's rules: None has no gateway, Single one, OnePerAz
-// (the default) one per zone (3 zones by default).
-func awsxNatCount(vpc *graph.Resource) float64 {
-	zones := float64(len(vpc.List("availabilityZoneNames")))
-	if zones == 0 {
-		if n, ok := vpc.Number("numberOfAvailabilityZones"); ok {
-			zones = n
-		} else {
-			zones = 3
-		}
-	}
-	switch strategyOf(vpc) {
-	case "None":
-		return 0
-	case "Single":
-		return 1
-	default:
-		return zones
-	}
-}
-
-// vpcZones returns the zone count of the graph's VPC, for per-zone prices.
-func (e *estimator) vpcZones() float64 {
-	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
-		if n := len(vpc.List("availabilityZoneNames")); n > 0 {
-			return float64(n)
-		}
-	}
-	return 2
 }
 
 func (e *estimator) services() error {
@@ -422,25 +390,6 @@ func (e *estimator) endpoints() error {
 			return err
 		}
 	}
-	if len(explicit) > 0 {
-		return nil
-	}
-	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
-		for _, s := range vpc.List("vpcEndpointSpecs") {
-			spec, _ := s.(map[string]any)
-			name, _ := spec["serviceName"].(string)
-			if t, _ := spec["vpcEndpointType"].(string); t == "Interface" {
-				zones := e.vpcZones()
-				if err := e.add(vpc, fmt.Sprintf("Interface VPC endpoint %s (%g zones)", name, zones), "interfaceEndpointHour", zones*e.hours, zones*e.hours); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := e.add(vpc, fmt.Sprintf("Gateway VPC endpoint %s (free)", name), "gatewayEndpoint", 1, 1); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
 
@@ -482,11 +431,7 @@ func (e *estimator) usage(a Assumptions) error {
 			return err
 		}
 	}
-	natCount := len(e.exp.Resources("aws:ec2/natGateway:NatGateway"))
-	for _, vpc := range e.exp.Resources("awsx:ec2:Vpc") {
-		natCount += int(awsxNatCount(vpc))
-	}
-	if natCount > 0 {
+	if len(e.exp.Resources("aws:ec2/natGateway:NatGateway")) > 0 {
 		if err := e.add(stack, fmt.Sprintf("NAT data processed (assumed %g GB/month)", a.NatGB), "natGb", a.NatGB, a.NatGB); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -113,55 +114,56 @@ func TestUnknownRegionIsAnError(t *testing.T) {
 	}
 }
 
-func vpcGraph(strategy string, zones int) *graph.Export {
-	var names []any
-	for i := range zones {
-		names = append(names, string(rune('a'+i)))
+// natGraph is a us-east-1 graph with the given NAT gateways (each with its
+// Elastic IP) and NAT instances.
+func natGraph(gateways, instances int) *graph.Export {
+	res := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: map[string]any{"region": "us-east-1"}}}
+	for i := range gateways {
+		res = append(res,
+			graph.Resource{URN: fmt.Sprintf("urn:nat%d", i), Type: "aws:ec2/natGateway:NatGateway", Custom: true},
+			graph.Resource{URN: fmt.Sprintf("urn:eip%d", i), Type: "aws:ec2/eip:Eip", Custom: true})
 	}
-	nat := map[string]any{"strategy": strategy}
-	return &graph.Export{Deployment: graph.Deployment{Resources: []graph.Resource{
-		{URN: stackURN, Type: graph.RootStackType, Outputs: map[string]any{"region": "us-east-1"}},
-		{URN: "urn:vpc", Type: "awsx:ec2:Vpc", Inputs: map[string]any{"availabilityZoneNames": names, "natGateways": nat}},
-	}}}
+	for i := range instances {
+		res = append(res, graph.Resource{URN: fmt.Sprintf("urn:i%d", i), Type: "aws:ec2/instance:Instance", Custom: true, Inputs: map[string]any{
+			"instanceType": "t4g.nano", "associatePublicIpAddress": true, "rootBlockDevice": map[string]any{"volumeSize": 8.0},
+		}})
+	}
+	return &graph.Export{Deployment: graph.Deployment{Resources: res}}
 }
 
-func TestNatStrategyPricing(t *testing.T) {
-	book, _ := Prices()
-	p := book.Regions["us-east-1"].Prices
-	perNat := (p["natHour"].Price + p["publicIpv4Hour"].Price) * 730
+func TestNatPricingCountsTheGraph(t *testing.T) {
+	// us-east-1 list prices (PRICES.md): NAT gateway 0.045/h, public IPv4 0.005/h,
+	// t4g.nano 0.0042/h, gp3 0.08/GB-month; 730 hours.
+	perGateway := (0.045 + 0.005) * 730        // 36.50
+	perInstance := (0.0042+0.005)*730 + 8*0.08 // 6.716 + 0.64
 	for _, c := range []struct {
-		strategy string
-		zones    int
-		nats     float64
-	}{{"None", 3, 0}, {"Single", 3, 1}, {"OnePerAz", 3, 3}, {"OnePerAz", 2, 2}} {
-		est, err := EstimateGraph(vpcGraph(c.strategy, c.zones), Assumptions{})
+		gateways, instances int
+		want                float64
+	}{{0, 0, 0}, {1, 0, perGateway}, {3, 0, 3 * perGateway}, {0, 1, perInstance}} {
+		est, err := EstimateGraph(natGraph(c.gateways, c.instances), Assumptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !near(est.TotalMonthly, c.nats*perNat) {
-			t.Errorf("%s over %d zones: %.4f, want %.4f", c.strategy, c.zones, est.TotalMonthly, c.nats*perNat)
+		if !near(est.TotalMonthly, c.want) {
+			t.Errorf("%d gateways, %d instances: %.4f, want %.4f", c.gateways, c.instances, est.TotalMonthly, c.want)
 		}
 	}
 }
 
-func TestRealExportNatGatewaysAreCountedOnce(t *testing.T) {
-	exp := vpcGraph("OnePerAz", 2)
-	exp.Deployment.Resources = append(exp.Deployment.Resources,
-		graph.Resource{URN: "urn:nat1", Type: "aws:ec2/natGateway:NatGateway", Custom: true},
-		graph.Resource{URN: "urn:eip1", Type: "aws:ec2/eip:Eip", Custom: true})
+func TestUnpricedInstanceTypeIsNoted(t *testing.T) {
+	exp := natGraph(0, 1)
+	exp.Deployment.Resources[1].Inputs["instanceType"] = "m7g.large"
 	est, err := EstimateGraph(exp, Assumptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	book, _ := Prices()
-	p := book.Regions["us-east-1"].Prices
-	if want := (p["natHour"].Price + p["publicIpv4Hour"].Price) * 730; !near(est.TotalMonthly, want) {
-		t.Errorf("%.4f, want one NAT gateway and one address: %.4f", est.TotalMonthly, want)
+	if est.TotalMonthly != 0 || len(est.Notes) == 0 || !strings.Contains(strings.Join(est.Notes, " "), "m7g.large") {
+		t.Errorf("total %.4f, notes %v", est.TotalMonthly, est.Notes)
 	}
 }
 
 func TestAssumptionsArePriced(t *testing.T) {
-	exp := vpcGraph("Single", 2)
+	exp := natGraph(1, 0)
 	exp.Deployment.Resources = append(exp.Deployment.Resources,
 		graph.Resource{URN: "urn:lg", Type: "aws:cloudwatch/logGroup:LogGroup", Custom: true})
 	book, _ := Prices()

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -55,8 +54,6 @@ type Monitor struct {
 
 	mu            sync.Mutex
 	registrations []Registration
-	// routeTables are the private route table ids of each fake VPC.
-	routeTables map[string][]string
 }
 
 // New returns a Monitor for a project and stack.
@@ -67,7 +64,7 @@ func New(project, stack string, opts Options) *Monitor {
 	if opts.ZoneCount == 0 {
 		opts.ZoneCount = 4
 	}
-	return &Monitor{project: project, stack: stack, opts: opts, routeTables: map[string][]string{}}
+	return &Monitor{project: project, stack: stack, opts: opts}
 }
 
 // Registrations returns what was registered, in registration order.
@@ -132,19 +129,14 @@ func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}), nil
 	case "aws:ssm/getParameter:getParameter":
 		name := args.Args["name"].StringValue()
+		value := m.opts.ImageTag
+		if strings.HasPrefix(name, "/aws/service/ami-") {
+			value = "ami-" + short(name, 17) // AWS's public image parameters
+		}
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"name": name, "type": "String", "value": m.opts.ImageTag, "insecureValue": m.opts.ImageTag,
+			"name": name, "type": "String", "value": value, "insecureValue": value,
 			"arn": fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region, AccountID, name), "id": name, "version": 1,
 		}), nil
-	case "aws:ec2/getRouteTables:getRouteTables":
-		vpcID := ""
-		if v, ok := args.Args["vpcId"]; ok && v.IsString() {
-			vpcID = v.StringValue()
-		}
-		m.mu.Lock()
-		ids := append([]string{}, m.routeTables[vpcID]...)
-		m.mu.Unlock()
-		return resource.NewPropertyMapFromMap(map[string]any{"ids": ids, "id": vpcID, "vpcId": vpcID}), nil
 	case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"arn": "arn:aws:iam::" + AccountID + ":oidc-provider/token.actions.githubusercontent.com",
@@ -199,6 +191,20 @@ func (m *Monitor) fakeID(typ, urn string) string {
 	switch typ {
 	case "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
 		return "sg-" + h
+	case "aws:ec2/vpc:Vpc":
+		return "vpc-" + h
+	case "aws:ec2/subnet:Subnet":
+		return "subnet-" + h
+	case "aws:ec2/routeTable:RouteTable":
+		return "rtb-" + h
+	case "aws:ec2/internetGateway:InternetGateway":
+		return "igw-" + h
+	case "aws:ec2/natGateway:NatGateway":
+		return "nat-" + h
+	case "aws:ec2/instance:Instance":
+		return "i-" + h
+	case "aws:ec2/eip:Eip":
+		return "eipalloc-" + h
 	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
 		return "sgr-" + h
 	}
@@ -231,8 +237,18 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 		set("id", id)
 	}
 	switch typ {
-	case "awsx:ec2:Vpc":
-		m.fillVpc(in, set)
+	case "aws:ec2/vpc:Vpc":
+		set("arn", m.arn("ec2", "vpc/"+id))
+		set("defaultSecurityGroupId", "sg-"+short(urn+"default", 17))
+		set("mainRouteTableId", "rtb-"+short(urn+"main", 17))
+	case "aws:ec2/subnet:Subnet":
+		set("arn", m.arn("ec2", "subnet/"+id))
+	case "aws:ec2/eip:Eip":
+		set("allocationId", "eipalloc-"+short(urn, 17))
+		set("publicIp", "203.0.113."+fmt.Sprint(int(short(urn, 2)[0])%250+1))
+	case "aws:ec2/instance:Instance":
+		set("primaryNetworkInterfaceId", "eni-"+short(urn, 17))
+		set("arn", m.arn("ec2", "instance/"+id))
 	case "aws:ecr/repository:Repository":
 		setDefault("name", autoName(name, urn))
 		set("arn", m.arn("ecr", "repository/"+str("name")))
@@ -300,50 +316,6 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 			set("arn", m.arn(strings.Split(strings.TrimPrefix(typ, "aws:"), "/")[0], name))
 		}
 	}
-}
-
-// fillVpc answers for the awsx VPC, whose children the mock engine never sees:
-// one public subnet per zone, and one private subnet per zone when asked for.
-func (m *Monitor) fillVpc(in resource.PropertyMap, set func(string, any)) {
-	var zones []string
-	if v, ok := in["availabilityZoneNames"]; ok && v.IsArray() {
-		for _, z := range v.ArrayValue() {
-			zones = append(zones, z.StringValue())
-		}
-	}
-	kinds := map[string]bool{}
-	if v, ok := in["subnetSpecs"]; ok && v.IsArray() {
-		for _, spec := range v.ArrayValue() {
-			if spec.IsObject() {
-				if t, ok := spec.ObjectValue()["type"]; ok && t.IsString() {
-					kinds[t.StringValue()] = true
-				}
-			}
-		}
-	}
-	subnets := func(kind string) []string {
-		ids := []string{}
-		if !kinds[kind] {
-			return ids
-		}
-		for _, z := range zones {
-			ids = append(ids, "subnet-"+strings.ToLower(kind)+"-"+z)
-		}
-		sort.Strings(ids)
-		return ids
-	}
-	vpcID := "vpc-" + short(strings.Join(zones, ","), 17)
-	set("vpcId", vpcID)
-	var tables []string
-	for _, id := range subnets("Private") {
-		tables = append(tables, strings.Replace(id, "subnet-", "rtb-", 1))
-	}
-	m.mu.Lock()
-	m.routeTables[vpcID] = tables
-	m.mu.Unlock()
-	set("publicSubnetIds", subnets("Public"))
-	set("privateSubnetIds", subnets("Private"))
-	set("isolatedSubnetIds", []string{})
 }
 
 // Region is the fake region.

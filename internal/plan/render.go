@@ -97,17 +97,23 @@ func Summary(r *graph.Resource) string {
 	}
 	in := r.Input
 	switch r.Type {
-	case "awsx:ec2:Vpc":
+	case "aws:ec2/vpc:Vpc":
 		add("cidr", in("cidrBlock"))
-		add("zones", in("availabilityZoneNames"))
-		add("nat", in("natGateways", "strategy"))
-		var kinds []any
-		for _, s := range r.List("subnetSpecs") {
-			if m, ok := s.(map[string]any); ok {
-				kinds = append(kinds, m["type"])
+	case "aws:ec2/subnet:Subnet":
+		add("cidr", in("cidrBlock"))
+		add("zone", in("availabilityZone"))
+		add("publicIpOnLaunch", in("mapPublicIpOnLaunch"))
+	case "aws:ec2/route:Route":
+		add("to", in("destinationCidrBlock"))
+		for _, via := range []string{"gatewayId", "natGatewayId", "networkInterfaceId"} {
+			if r.Input(via) != nil {
+				add("via", strings.TrimSuffix(via, "Id"))
 			}
 		}
-		add("subnets", kinds)
+	case "aws:ec2/instance:Instance":
+		add("type", in("instanceType"))
+		add("sourceDestCheck", in("sourceDestCheck"))
+		add("imdsTokens", in("metadataOptions", "httpTokens"))
 	case "aws:ecr/repository:Repository":
 		add("name", in("name"))
 		add("tags", in("imageTagMutability"))

@@ -1,0 +1,306 @@
+package infra_test
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/mocks"
+)
+
+// networkVariant plans dev with another NAT mode and zone count.
+func networkVariant(t *testing.T, nat string, zones int) planned {
+	t.Helper()
+	sc := devWith(t, "fargo:network", fmt.Sprintf(`{"cidr":"10.0.0.0/16","availabilityZones":%d,"nat":%q}`, zones, nat))
+	return runConfig(t, sc, mocks.Options{})
+}
+
+func TestAddressPlanFor10_0_0_0_16(t *testing.T) {
+	for _, c := range []struct {
+		tier infra.Tier
+		zone int
+		want string
+	}{
+		{infra.TierPublic, 0, "10.0.0.0/20"},
+		{infra.TierPublic, 1, "10.0.16.0/20"},
+		{infra.TierPublic, 5, "10.0.80.0/20"},
+		{infra.TierPrivate, 0, "10.0.128.0/20"},
+		{infra.TierPrivate, 2, "10.0.160.0/20"},
+		{infra.TierPrivate, 5, "10.0.208.0/20"},
+	} {
+		got, err := infra.SubnetCidr("10.0.0.0/16", c.tier, c.zone)
+		if err != nil || got != c.want {
+			t.Errorf("%s zone %d: %q, %v; want %s", c.tier, c.zone, got, err, c.want)
+		}
+	}
+	if got, _ := infra.SubnetCidr("172.16.32.0/20", infra.TierPrivate, 1); got != "172.16.41.0/24" {
+		t.Errorf("a /20's private zone 1 is %s, want 172.16.41.0/24", got)
+	}
+	for _, bad := range []struct {
+		cidr string
+		zone int
+	}{{"10.0.0.0/21", 0}, {"10.0.0.0/15", 0}, {"10.0.0.0/16", 6}, {"10.0.0.0/16", -1}, {"fd00::/56", 0}} {
+		if got, err := infra.SubnetCidr(bad.cidr, infra.TierPublic, bad.zone); err == nil {
+			t.Errorf("%s zone %d gave %s, want an error", bad.cidr, bad.zone, got)
+		}
+	}
+}
+
+type subnetPlace struct{ cidr, zone string }
+
+func subnetsByURN(exp *graph.Export) map[string]subnetPlace {
+	out := map[string]subnetPlace{}
+	for _, s := range exp.Resources("aws:ec2/subnet:Subnet") {
+		out[s.URN] = subnetPlace{s.String("cidrBlock"), s.String("availabilityZone")}
+	}
+	return out
+}
+
+// TestNatAndZoneChangesMoveNoSubnet plans every NAT mode with 2 and 3 zones: a
+// subnet present in two variants has the same URN, CIDR and zone in both.
+func TestNatAndZoneChangesMoveNoSubnet(t *testing.T) {
+	seen := map[string]subnetPlace{}
+	seenIn := map[string]string{}
+	for _, nat := range infra.NatModes {
+		for _, zones := range []int{2, 3} {
+			variant := fmt.Sprintf("nat=%s zones=%d", nat, zones)
+			subnets := subnetsByURN(networkVariant(t, nat, zones).exp)
+			wantCount := zones
+			if nat != infra.NatNone {
+				wantCount = 2 * zones
+			}
+			if len(subnets) != wantCount {
+				t.Errorf("%s: %d subnets, want %d", variant, len(subnets), wantCount)
+			}
+			for urn, place := range subnets {
+				if before, ok := seen[urn]; ok && before != place {
+					t.Errorf("%s moves %s from %v (%s) to %v", variant, urn, before, seenIn[urn], place)
+				}
+				seen[urn], seenIn[urn] = place, variant
+			}
+		}
+	}
+	cidrs := map[string]string{}
+	for urn, place := range seen {
+		if other, ok := cidrs[place.cidr]; ok {
+			t.Errorf("%s and %s share %s", urn, other, place.cidr)
+		}
+		cidrs[place.cidr] = urn
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d distinct subnets over all variants, want 6 (3 zones x 2 tiers)", len(seen))
+	}
+}
+
+func TestNatResourcesPerMode(t *testing.T) {
+	for _, nat := range infra.NatModes {
+		for _, zones := range []int{2, 3} {
+			p := networkVariant(t, nat, zones)
+			gateways := map[string]int{infra.NatNone: 0, infra.NatSingle: 1, infra.NatPerAz: zones, infra.NatInstance: 0}[nat]
+			instances := map[string]int{infra.NatInstance: 1}[nat]
+			got := [3]int{len(p.exp.Resources("aws:ec2/natGateway:NatGateway")), len(p.exp.Resources("aws:ec2/eip:Eip")), len(p.exp.Resources("aws:ec2/instance:Instance"))}
+			if got != [3]int{gateways, gateways, instances} {
+				t.Errorf("nat=%s zones=%d: %d gateways, %d addresses, %d instances; want %d, %d, %d", nat, zones, got[0], got[1], got[2], gateways, gateways, instances)
+			}
+			if n := len(p.exp.Resources("awsx:ec2:Vpc")); n != 0 {
+				t.Errorf("nat=%s: %d awsx VPCs", nat, n)
+			}
+		}
+	}
+}
+
+// TestTasksAndEndpointsFollowNat checks where the services run and which route
+// tables the gateway endpoints serve.
+func TestTasksAndEndpointsFollowNat(t *testing.T) {
+	for _, nat := range infra.NatModes {
+		t.Run(nat, func(t *testing.T) {
+			p := networkVariant(t, nat, 2)
+			tier, wantIP := "private", false
+			if nat == infra.NatNone {
+				tier, wantIP = "public", true
+			}
+			wantSubnets := map[string]bool{}
+			for _, s := range p.exp.Resources("aws:ec2/subnet:Subnet") {
+				if strings.HasPrefix(s.Name(), "network-"+tier+"-") {
+					wantSubnets[s.ID] = true
+				}
+				if on, _ := s.Bool("mapPublicIpOnLaunch"); on {
+					t.Errorf("%s maps public IPs on launch", s.Name())
+				}
+			}
+			for _, svc := range p.exp.Resources("aws:ecs/service:Service") {
+				subnets := strs(svc.List("networkConfiguration", "subnets"))
+				if len(subnets) != 2 {
+					t.Errorf("%s runs in %d subnets, want 2", svc.Name(), len(subnets))
+				}
+				for _, id := range subnets {
+					if !wantSubnets[id] {
+						t.Errorf("%s runs in %s, not a %s subnet", svc.Name(), id, tier)
+					}
+				}
+				if ip, _ := svc.Bool("networkConfiguration", "assignPublicIp"); ip != wantIP {
+					t.Errorf("%s assignPublicIp=%v, want %v", svc.Name(), ip, wantIP)
+				}
+			}
+			// The route tables of the task subnets, through their associations.
+			var taskTables []string
+			for _, a := range p.exp.Resources("aws:ec2/routeTableAssociation:RouteTableAssociation") {
+				if wantSubnets[a.String("subnetId")] && !slices.Contains(taskTables, a.String("routeTableId")) {
+					taskTables = append(taskTables, a.String("routeTableId"))
+				}
+			}
+			slices.Sort(taskTables)
+			endpoints := p.exp.Resources("aws:ec2/vpcEndpoint:VpcEndpoint")
+			if nat == infra.NatNone {
+				if len(endpoints) != 0 {
+					t.Errorf("%d gateway endpoints for public tasks, want none", len(endpoints))
+				}
+				return
+			}
+			if len(endpoints) != 2 {
+				t.Fatalf("%d gateway endpoints, want 2 (s3, dynamodb)", len(endpoints))
+			}
+			for _, ep := range endpoints {
+				got := strs(ep.List("routeTableIds"))
+				slices.Sort(got)
+				if !slices.Equal(got, taskTables) || len(got) == 0 {
+					t.Errorf("%s on route tables %v, want the task subnets' %v", ep.Name(), got, taskTables)
+				}
+			}
+		})
+	}
+}
+
+func TestPrivateRoutesGoThroughTheirNat(t *testing.T) {
+	for _, c := range []struct {
+		nat, via string
+	}{{infra.NatSingle, "natGatewayId"}, {infra.NatPerAz, "natGatewayId"}, {infra.NatInstance, "networkInterfaceId"}} {
+		p := networkVariant(t, c.nat, 3)
+		targets := map[string]bool{}
+		for _, g := range p.exp.Resources("aws:ec2/natGateway:NatGateway") {
+			targets[g.ID] = true
+		}
+		for _, in := range p.exp.Resources("aws:ec2/instance:Instance") {
+			targets[in.String("primaryNetworkInterfaceId")] = true
+		}
+		used := map[string]bool{}
+		for z := range 3 {
+			r := one(t, p.exp, "aws:ec2/route:Route", fmt.Sprintf("network-private-%d-rt-default", z))
+			target := r.String(c.via)
+			if !targets[target] || r.String("destinationCidrBlock") != "0.0.0.0/0" {
+				t.Errorf("nat=%s: zone %d's default route goes via %s=%q to %q", c.nat, z, c.via, target, r.String("destinationCidrBlock"))
+			}
+			used[target] = true
+		}
+		if want := map[string]int{infra.NatPerAz: 3}[c.nat]; want > 0 && len(used) != want {
+			t.Errorf("nat=%s: routes use %d gateways, want one per zone", c.nat, len(used))
+		}
+		public := one(t, p.exp, "aws:ec2/route:Route", "network-public-rt-default")
+		if public.String("gatewayId") == "" {
+			t.Errorf("nat=%s: the public default route does not use the internet gateway", c.nat)
+		}
+	}
+}
+
+func TestNatInstanceIsHardened(t *testing.T) {
+	p := networkVariant(t, infra.NatInstance, 2)
+	in := one(t, p.exp, "aws:ec2/instance:Instance", "network-nat-instance")
+	public0 := one(t, p.exp, "aws:ec2/subnet:Subnet", "network-public-0")
+	if in.String("instanceType") != "t4g.nano" || in.String("subnetId") != public0.ID {
+		t.Errorf("instance %s in %s, want t4g.nano in network-public-0", in.String("instanceType"), in.String("subnetId"))
+	}
+	if v, ok := in.Bool("sourceDestCheck"); !ok || v {
+		t.Errorf("sourceDestCheck = %v, want false", in.Value("sourceDestCheck"))
+	}
+	if in.String("metadataOptions", "httpTokens") != "required" {
+		t.Errorf("IMDSv2 not required: %v", in.Value("metadataOptions"))
+	}
+	if !strings.HasPrefix(in.String("ami"), "ami-") || !slices.Contains(in.IgnoreChanges, "ami") {
+		t.Errorf("ami %q, ignoreChanges %v", in.String("ami"), in.IgnoreChanges)
+	}
+	for _, want := range []string{"ip_forward = 1", "MASQUERADE", "-s 10.0.0.0/16"} {
+		if !strings.Contains(in.String("userData"), want) {
+			t.Errorf("user data lacks %q", want)
+		}
+	}
+	from := one(t, p.exp, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "network-nat-instance-from-vpc")
+	if from.String("cidrIpv4") != "10.0.0.0/16" {
+		t.Errorf("NAT instance admits %q, want only the VPC", from.String("cidrIpv4"))
+	}
+	rules := 0
+	for _, r := range p.exp.Resources("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+		if strings.HasPrefix(r.Name(), "network-nat-instance") {
+			rules++
+		}
+	}
+	if rules != 1 {
+		t.Errorf("%d ingress rules on the NAT instance, want 1", rules)
+	}
+}
+
+func TestVpcCidrMustFitTheAddressPlan(t *testing.T) {
+	for _, c := range []struct{ value, want string }{
+		{`{"cidr":"10.0.0.0/22"}`, "/16 to /20"},
+		{`{"availabilityZones":7}`, "2 to 6"},
+		{`{"nat":"gateway"}`, "instance"},
+	} {
+		_, err := infra.ParseConfig("fargo", "dev", devWith(t, "fargo:network", c.value).Get)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "fargo:network.") {
+			t.Errorf("%s: %v, want an error naming the key and %q", c.value, err, c.want)
+		}
+	}
+}
+
+// ec2Text is what EC2 accepts in security group names and descriptions and in
+// rule descriptions (EC2 API reference, CreateSecurityGroup and IpRange): a-z,
+// A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, at most 255 characters. The
+// emulator does not check it, so this test must.
+var ec2Text = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$`)
+
+func TestSecurityGroupTextIsValidForEC2(t *testing.T) {
+	plans := map[string]planned{"dev": planFor(t, "dev"), "prod": planFor(t, "prod"), "dev nat=instance": networkVariant(t, infra.NatInstance, 2)}
+	for label, p := range plans {
+		checked := 0
+		for _, typ := range []string{"aws:ec2/securityGroup:SecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"} {
+			for _, r := range p.exp.Resources(typ) {
+				texts := map[string]string{"description": r.String("description")}
+				if typ == "aws:ec2/securityGroup:SecurityGroup" {
+					// Unnamed groups are auto-named: the logical name plus a suffix.
+					texts["name"] = r.Name() + "-1234567"
+					if n := r.String("name"); n != "" {
+						texts["name"] = n
+					}
+					if strings.HasPrefix(texts["name"], "sg-") {
+						t.Errorf("%s: %s: a group name may not start with sg-", label, r.Name())
+					}
+				}
+				for field, text := range texts {
+					checked++
+					if !ec2Text.MatchString(text) {
+						t.Errorf("%s: %s %s %q has characters or a length EC2 refuses", label, r.Name(), field, text)
+					}
+				}
+			}
+		}
+		if checked < 10 {
+			t.Errorf("%s: only %d texts checked", label, checked)
+		}
+	}
+}
+
+func TestEc2TextPatternRefusesWhatEC2Refuses(t *testing.T) {
+	for text, ok := range map[string]bool{
+		"to ECR, CloudWatch Logs and the app dependencies":   true,
+		"to ECR, CloudWatch Logs and the app's dependencies": false,
+		"tasks: from the load balancer only (port 3000)":     true,
+		"naïve": false, strings.Repeat("a", 256): false,
+	} {
+		if ec2Text.MatchString(text) != ok {
+			t.Errorf("%q: accepted=%v, want %v", text, !ok, ok)
+		}
+	}
+}
