@@ -1,0 +1,102 @@
+"""moto for fargo's end-to-end suite.
+
+Runs moto's server with the gaps that the Terraform AWS provider meets patched at
+run time, one function per gap; the installed package is never edited. Arguments
+are moto_server's (-H host -p port).
+"""
+import sys
+
+from moto.server import main as moto_main
+
+
+def patch_application_autoscaling_tags():
+    """Application Auto Scaling: ListTagsForResource, TagResource and UntagResource
+    are not implemented (the provider retries them forever), and
+    RegisterScalableTarget ignores Tags. Keep tags in memory, by target ARN."""
+    import json
+
+    from moto.applicationautoscaling import responses
+
+    cls = responses.ApplicationAutoScalingResponse
+    tags = {}
+    register = cls.register_scalable_target
+
+    def register_scalable_target(self):
+        body = register(self)
+        arn = json.loads(body)["ScalableTargetARN"]
+        new = self._get_param("Tags") or {}
+        tags.setdefault(arn, {}).update(new)
+        return body
+
+    def list_tags_for_resource(self):
+        return json.dumps({"Tags": tags.get(self._get_param("ResourceARN"), {})})
+
+    def tag_resource(self):
+        tags.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+        return json.dumps({})
+
+    def untag_resource(self):
+        current = tags.get(self._get_param("ResourceARN"), {})
+        for key in self._get_param("TagKeys") or []:
+            current.pop(key, None)
+        return json.dumps({})
+
+    cls.register_scalable_target = register_scalable_target
+    cls.list_tags_for_resource = list_tags_for_resource
+    cls.tag_resource = tag_resource
+    cls.untag_resource = untag_resource
+
+
+# Fields of CreateService that moto drops; AWS returns them as sent.
+ECS_SERVICE_FIELDS = [
+    "capacityProviderStrategy",
+    "availabilityZoneRebalancing",
+    "healthCheckGracePeriodSeconds",
+    "enableECSManagedTags",
+    "deploymentConfiguration",
+]
+
+
+def patch_ecs_service_fields():
+    """ECS: CreateService drops the fields above from what DescribeServices
+    returns, which shows as a permanent diff. Keep what was sent. (UpdateService
+    already stores what it is sent.)"""
+    from moto.core.utils import camelcase_to_underscores
+    from moto.ecs import responses
+
+    cls = responses.EC2ContainerServiceResponse
+    create = cls.create_service
+
+    def create_service(self):
+        result = create(self)
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        for field in ECS_SERVICE_FIELDS:
+            value = self._get_param(field)
+            if value is not None:
+                setattr(service, camelcase_to_underscores(field), value)
+        return result
+
+    cls.create_service = create_service
+
+
+def patch_security_group_rule_descriptions():
+    """EC2: DescribeSecurityGroupRules leaves out the description of a rule that
+    references another group (moto keeps it with the group pair)."""
+    from moto.ec2.models import security_groups
+
+    def description(self):
+        return self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+
+    security_groups.SecurityGroupRule.description = property(description)
+
+
+PATCHES = [
+    patch_application_autoscaling_tags,
+    patch_ecs_service_fields,
+    patch_security_group_rule_descriptions,
+]
+
+if __name__ == "__main__":
+    for patch in PATCHES:
+        patch()
+    sys.exit(moto_main(sys.argv[1:]))
