@@ -207,6 +207,8 @@ func TestEndToEnd(t *testing.T) {
 
 	s.scenario("dev/up-fresh", s.devUpFresh)
 	s.scenario("dev/no-drift", s.devNoDrift)
+	s.scenario("dev/rollout", s.devRollout)
+	s.scenario("dev/up-keeps-rollout", s.devUpKeepsRollout)
 }
 
 func (s *suite) writeReport(t *testing.T) {
@@ -276,4 +278,103 @@ func expectOnlySame[K ~string](t *testing.T, what string, summary map[K]int) {
 func expectOnlySameStrings(t *testing.T, what string, summary map[string]int) {
 	t.Helper()
 	expectOnlySame(t, what, summary)
+}
+
+// liveService is what ECS says of one of a stack's services.
+type liveService struct {
+	DesiredCount   int    `json:"desiredCount"`
+	TaskDefinition string `json:"taskDefinition"`
+	Image          string
+	NetworkConfig  struct {
+		Awsvpc struct {
+			Subnets        []string `json:"subnets"`
+			AssignPublicIP string   `json:"assignPublicIp"`
+		} `json:"awsvpcConfiguration"`
+	} `json:"networkConfiguration"`
+}
+
+func (s *suite) outputs(t *testing.T, stack string) auto.OutputMap {
+	t.Helper()
+	out, err := s.stack(t, stack).Outputs(s.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (s *suite) liveService(t *testing.T, stack, service string) liveService {
+	t.Helper()
+	out := s.outputs(t, stack)
+	cluster, _ := out["clusterName"].Value.(string)
+	names, _ := out["serviceNames"].Value.(map[string]any)
+	name, _ := names[service].(string)
+	if cluster == "" || name == "" {
+		t.Fatalf("stack %s has no cluster or service %s in its outputs", stack, service)
+	}
+	var described struct {
+		Services []liveService `json:"services"`
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "ecs", "describe-services", "--cluster", cluster, "--services", name)), &described); err != nil || len(described.Services) != 1 {
+		t.Fatalf("describing %s/%s: %v", cluster, name, err)
+	}
+	svc := described.Services[0]
+	var td struct {
+		TaskDefinition struct {
+			ContainerDefinitions []struct {
+				Image string `json:"image"`
+			} `json:"containerDefinitions"`
+		} `json:"taskDefinition"`
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "ecs", "describe-task-definition", "--task-definition", svc.TaskDefinition)), &td); err != nil || len(td.TaskDefinition.ContainerDefinitions) == 0 {
+		t.Fatalf("describing %s: %v", svc.TaskDefinition, err)
+	}
+	svc.Image = td.TaskDefinition.ContainerDefinitions[0].Image
+	return svc
+}
+
+// minTasks reads a service's minTasks from the scratch stack file.
+func (s *suite) minTasks(t *testing.T, stack, service string) int {
+	t.Helper()
+	sc, err := plan.LoadStack(s.project.dir, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services map[string]struct {
+		MinTasks int `json:"minTasks"`
+	}
+	if err := json.Unmarshal([]byte(sc.Values["fargo:services"]), &services); err != nil {
+		t.Fatal(err)
+	}
+	return services[service].MinTasks
+}
+
+const rolloutTag = "e2e0001"
+
+func (s *suite) devRollout(t *testing.T) {
+	for _, service := range []string{"backend", "frontend"} {
+		s.rollout(t, "dev", service, rolloutTag)
+		live := s.liveService(t, "dev", service)
+		if !strings.HasSuffix(live.Image, ":"+rolloutTag) {
+			t.Errorf("%s runs %s, want the tag %s", service, live.Image, rolloutTag)
+		}
+		if min := s.minTasks(t, "dev", service); live.DesiredCount < min || min < 1 {
+			t.Errorf("%s wants %d tasks after its rollout, want at least minTasks=%d", service, live.DesiredCount, min)
+		}
+		s.note(t, "%s: %s, desiredCount %d", service, live.Image, live.DesiredCount)
+	}
+}
+
+func (s *suite) devUpKeepsRollout(t *testing.T) {
+	before := map[string]liveService{}
+	for _, service := range []string{"backend", "frontend"} {
+		before[service] = s.liveService(t, "dev", service)
+	}
+	s.up(t, "dev")
+	for service, was := range before {
+		now := s.liveService(t, "dev", service)
+		if now.Image != was.Image || now.DesiredCount != was.DesiredCount {
+			t.Errorf("a full up moved %s from %s x%d to %s x%d", service, was.Image, was.DesiredCount, now.Image, now.DesiredCount)
+		}
+	}
+	s.note(t, "a full up kept both services' image and task count")
 }

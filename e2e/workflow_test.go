@@ -1,0 +1,221 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"gopkg.in/yaml.v3"
+)
+
+// workflowStep is one step of a GitHub Actions job.
+type workflowStep struct {
+	Name             string            `yaml:"name"`
+	Uses             string            `yaml:"uses"`
+	Run              string            `yaml:"run"`
+	Env              map[string]string `yaml:"env"`
+	WorkingDirectory string            `yaml:"working-directory"`
+}
+
+// workflowRun runs steps of one of fargo's workflows the way GitHub Actions does
+// (bash -eo pipefail, step outputs through GITHUB_OUTPUT), against the emulator.
+type workflowRun struct {
+	steps   []workflowStep
+	inputs  map[string]string
+	env     map[string]string
+	outputs map[string]map[string]string
+	dir     string // the checkout of fargo (.fargo)
+}
+
+func loadWorkflow(t *testing.T, path string) []workflowStep {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []workflowStep `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var steps []workflowStep
+	for _, j := range wf.Jobs {
+		steps = append(steps, j.Steps...)
+	}
+	return steps
+}
+
+func (w *workflowRun) step(t *testing.T, name string) workflowStep {
+	t.Helper()
+	for _, s := range w.steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("the workflow has no step %q", name)
+	return workflowStep{}
+}
+
+var expression = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
+
+// expand evaluates the ${{ }} expressions the steps use: steps.X.outputs.Y,
+// inputs.X and env.X. Any other expression fails the test, naming it.
+func (w *workflowRun) expand(t *testing.T, s string) string {
+	t.Helper()
+	return expression.ReplaceAllStringFunc(s, func(m string) string {
+		expr := expression.FindStringSubmatch(m)[1]
+		parts := strings.Split(expr, ".")
+		switch {
+		case len(parts) == 4 && parts[0] == "steps" && parts[2] == "outputs":
+			return w.outputs[parts[1]][parts[3]]
+		case len(parts) == 2 && parts[0] == "inputs":
+			return w.inputs[parts[1]]
+		case len(parts) == 2 && parts[0] == "env":
+			return w.env[parts[1]]
+		}
+		t.Fatalf("the suite cannot evaluate the expression %s", m)
+		return ""
+	})
+}
+
+// run runs a step's script and records its outputs under id.
+func (w *workflowRun) run(t *testing.T, id, name string, extraEnv map[string]string) string {
+	t.Helper()
+	st := w.step(t, name)
+	if st.Run == "" {
+		t.Fatalf("step %q runs no script", name)
+	}
+	outFile := filepath.Join(t.TempDir(), "github-output")
+	if err := os.WriteFile(outFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", st.Run)
+	cmd.Dir = w.dir
+	if st.WorkingDirectory == "" {
+		cmd.Dir = t.TempDir() // the app checkout
+	}
+	env := os.Environ()
+	for k, v := range w.env {
+		env = append(env, k+"="+v)
+	}
+	for k, v := range st.Env {
+		env = append(env, k+"="+w.expand(t, v))
+	}
+	for k, v := range extraEnv {
+		env = append(env, k+"="+v)
+	}
+	cmd.Env = append(env, "GITHUB_OUTPUT="+outFile)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("step %q failed: %v\n%s", name, err, out)
+	}
+	data, _ := os.ReadFile(outFile)
+	outputs := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			outputs[k] = v
+		}
+	}
+	w.outputs[id] = outputs
+	return string(out)
+}
+
+var targetFlag = regexp.MustCompile(`--target "([^"]+)"`)
+
+// targets are the URNs a step's `pulumi up` targets, with the job's variables expanded.
+func (w *workflowRun) targets(t *testing.T, name string) []string {
+	t.Helper()
+	var urns []string
+	for _, m := range targetFlag.FindAllStringSubmatch(w.step(t, name).Run, -1) {
+		urn := strings.ReplaceAll(m[1], `\$`, "\x00")
+		urn = os.Expand(urn, func(k string) string { return w.env[k] })
+		urns = append(urns, strings.ReplaceAll(urn, "\x00", "$"))
+	}
+	if len(urns) == 0 {
+		t.Fatalf("step %q targets nothing", name)
+	}
+	return urns
+}
+
+// awsEnv points the AWS CLI at the emulator.
+func (s *suite) awsEnv() map[string]string {
+	return map[string]string{
+		"AWS_ENDPOINT_URL": s.project.moto.endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"AWS_DEFAULT_REGION": region, "AWS_REGION": region, "AWS_PAGER": "",
+	}
+}
+
+// rollout does what .github/workflows/rollout.yml does, step for step: the
+// workflow's own scripts run against the emulator; the image build is replaced by
+// putting an image manifest (no Docker here), and the targeted `pulumi up` runs
+// through the Automation API with the workflow's own targets (the Go language host
+// is not available here).
+func (s *suite) rollout(t *testing.T, stack, service, tag string) {
+	t.Helper()
+	w := &workflowRun{
+		steps:   loadWorkflow(t, "../.github/workflows/rollout.yml"),
+		inputs:  map[string]string{"stack": stack, "service": service, "image-tag": ""},
+		outputs: map[string]map[string]string{},
+		dir:     s.project.dir,
+		env: map[string]string{
+			"STACK": stack, "SERVICE": service, "TAG": tag, "FULL_STACK": "organization/fargo/" + stack,
+			"PATH":                     filepath.Join(s.project.tools.pulumiRoot, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
+			"PULUMI_BACKEND_URL":       "file://" + s.project.backend,
+			"PULUMI_CONFIG_PASSPHRASE": "fargo-e2e",
+			"PULUMI_HOME":              s.project.home,
+			"PULUMI_SKIP_UPDATE_CHECK": "true",
+		},
+	}
+	for k, v := range s.awsEnv() {
+		w.env[k] = v
+	}
+	w.run(t, "stack", "Read the stack outputs", nil)
+	w.run(t, "image", "Is the image already pushed?", nil)
+	if w.outputs["image"]["exists"] != "true" {
+		// docker/build-push-action, as far as ECR sees it: a manifest under the tag.
+		repo := w.outputs["stack"]["repository"]
+		manifest := `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:` + strings.Repeat("ab", 32) + `"},"layers":[]}`
+		cmd := exec.Command("aws", "ecr", "put-image", "--repository-name", repo[strings.Index(repo, "/")+1:], "--image-tag", tag, "--image-manifest", manifest)
+		cmd.Env = os.Environ()
+		for k, v := range s.awsEnv() {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pushing %s:%s: %v\n%s", repo, tag, err, out)
+		}
+	}
+	w.run(t, "record", "Record the tag where the stack reads it", nil)
+	s.up(t, stack, optup.Target(w.targets(t, "Roll the service (pulumi up on this service only)")))
+	if out := strings.TrimSpace(w.run(t, "raise", "Run at least the service's minimum task count", nil)); out != "" {
+		s.note(t, "%s", out)
+	}
+	w.run(t, "wait", "Wait for the service to be stable", nil)
+	s.note(t, "rolled %s/%s to %s", stack, service, tag)
+}
+
+// awsJSON runs an AWS CLI command against the emulator and returns its JSON output.
+func (s *suite) aws(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("aws", append(args, "--output", "json")...)
+	cmd.Env = os.Environ()
+	for k, v := range s.awsEnv() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("aws %s: %v %s", strings.Join(args, " "), err, msg)
+	}
+	return string(out)
+}
+
