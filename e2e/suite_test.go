@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,9 +17,11 @@ import (
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"gopkg.in/yaml.v3"
 )
 
 // scenarioResult is one line of the report FARGO_E2E_REPORT asks for.
@@ -209,6 +212,11 @@ func TestEndToEnd(t *testing.T) {
 	s.scenario("dev/no-drift", s.devNoDrift)
 	s.scenario("dev/rollout", s.devRollout)
 	s.scenario("dev/up-keeps-rollout", s.devUpKeepsRollout)
+	s.scenario("dev/nat-switch", s.devNatSwitch)
+	s.scenario("dev/add-service", s.devAddService)
+	s.scenario("prod/up-beside-dev", s.prodUpBesideDev)
+	s.scenario("dev/destroy", s.devDestroy)
+	s.scenario("prod/protected", s.prodProtected)
 }
 
 func (s *suite) writeReport(t *testing.T) {
@@ -377,4 +385,233 @@ func (s *suite) devUpKeepsRollout(t *testing.T) {
 		}
 	}
 	s.note(t, "a full up kept both services' image and task count")
+}
+
+// editStackFile changes a scratch stack file's config.
+func (s *suite) editStackFile(t *testing.T, stack string, edit func(cfg map[string]any)) {
+	t.Helper()
+	path := filepath.Join(s.project.dir, "Pulumi."+stack+".yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := file["config"].(map[string]any)
+	edit(cfg)
+	if data, err = yaml.Marshal(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ids maps the URNs of a graph's resources of some types to their ids.
+func ids(exp *graph.Export, types ...string) map[string]string {
+	out := map[string]string{}
+	for _, typ := range types {
+		for _, r := range exp.Resources(typ) {
+			out[r.URN] = r.ID
+		}
+	}
+	return out
+}
+
+// keptTypes must never be replaced by a NAT switch.
+var keptTypes = []string{"aws:ec2/subnet:Subnet", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:ec2/vpc:Vpc"}
+
+func (s *suite) devNatSwitch(t *testing.T) {
+	for _, nat := range []string{infra.NatSingle, infra.NatInstance, infra.NatNone} {
+		before := ids(s.export(t, "dev"), keptTypes...)
+		s.editStackFile(t, "dev", func(cfg map[string]any) {
+			cfg["fargo:network"].(map[string]any)["nat"] = nat
+		})
+		start := time.Now()
+		res := s.up(t, "dev")
+		exp := s.export(t, "dev")
+		after := ids(exp, keptTypes...)
+		for urn, id := range before {
+			if now, ok := after[urn]; ok && now != id {
+				t.Errorf("nat=%s replaced %s (%s -> %s)", nat, urn, id, now)
+			}
+		}
+		private := map[string]bool{}
+		for _, sn := range exp.Resources("aws:ec2/subnet:Subnet") {
+			private[sn.ID] = strings.HasPrefix(sn.Name(), "network-private-")
+		}
+		for _, service := range []string{"backend", "frontend"} {
+			live := s.liveService(t, "dev", service)
+			wantPrivate := nat != infra.NatNone
+			for _, id := range live.NetworkConfig.Awsvpc.Subnets {
+				if private[id] != wantPrivate {
+					t.Errorf("nat=%s: %s runs in %s (private=%v)", nat, service, id, private[id])
+				}
+			}
+			if ip := live.NetworkConfig.Awsvpc.AssignPublicIP == "ENABLED"; ip == wantPrivate {
+				t.Errorf("nat=%s: %s assignPublicIp=%s", nat, service, live.NetworkConfig.Awsvpc.AssignPublicIP)
+			}
+		}
+		s.note(t, "nat=%s in %.0f s: %v", nat, time.Since(start).Seconds(), *res.Summary.ResourceChanges)
+	}
+}
+
+func (s *suite) devAddService(t *testing.T) {
+	s.editStackFile(t, "dev", func(cfg map[string]any) {
+		cfg["fargo:services"].(map[string]any)["admin"] = map[string]any{
+			"port": 3000, "cpu": 256, "memory": 512, "paths": []any{"/admin/*"}, "priority": 200,
+			"healthCheckPath": "/admin/health", "minTasks": 1, "maxTasks": 2,
+		}
+	})
+	s.up(t, "dev")
+	s.rollout(t, "dev", "admin", rolloutTag)
+	if live := s.liveService(t, "dev", "admin"); live.DesiredCount < 1 {
+		t.Errorf("admin wants %d tasks after its rollout", live.DesiredCount)
+	}
+	s.editStackFile(t, "dev", func(cfg map[string]any) {
+		delete(cfg["fargo:services"].(map[string]any), "admin")
+	})
+	res := s.up(t, "dev")
+	s.note(t, "added, rolled out and removed a third service; removal: %v", *res.Summary.ResourceChanges)
+}
+
+func (s *suite) prodUpBesideDev(t *testing.T) {
+	start := time.Now()
+	s.up(t, "prod")
+	s.note(t, "up of prod took %.0f s", time.Since(start).Seconds())
+	exp := s.export(t, "prod")
+	s.report.Resources["prod"] = len(resourceKeys(exp))
+	got, want := resourceKeys(exp), resourceKeys(s.offlinePlan(t, "prod"))
+	onlyReal, onlyPlan := diffKeys(got, want)
+	for _, k := range onlyReal {
+		t.Errorf("deployed but not in the offline plan: %s", k)
+	}
+	for _, k := range onlyPlan {
+		t.Errorf("in the offline plan but not deployed: %s", k)
+	}
+	if n := len(exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
+		t.Errorf("prod owns %d OIDC providers; it must share dev's", n)
+	}
+	for _, table := range exp.Resources("aws:dynamodb/table:Table") {
+		if !table.Protect {
+			t.Errorf("table %s is not protected", table.Name())
+		}
+	}
+	var https *graph.Resource
+	for _, l := range exp.Resources("aws:lb/listener:Listener") {
+		if l.String("protocol") == "HTTPS" {
+			https = l
+		}
+	}
+	if https == nil {
+		t.Fatal("prod has no HTTPS listener")
+	}
+	var cert struct {
+		Certificate struct {
+			Status string `json:"Status"`
+		} `json:"Certificate"`
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "acm", "describe-certificate", "--certificate-arn", https.String("certificateArn"))), &cert); err != nil {
+		t.Fatal(err)
+	}
+	if cert.Certificate.Status != "ISSUED" {
+		t.Errorf("the HTTPS listener's certificate is %s, want ISSUED", cert.Certificate.Status)
+	}
+	s.note(t, "%d resources; HTTPS with an ISSUED certificate; tables protected; OIDC provider shared", len(got))
+}
+
+func (s *suite) devDestroy(t *testing.T) {
+	prodBefore := resourceKeys(s.export(t, "prod"))
+	res, err := s.stack(t, "dev").Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs))
+	if err != nil {
+		t.Fatalf("destroy dev: %v", err)
+	}
+	var left []string
+	check := func(what, out string) {
+		if strings.Contains(out, "fargo-dev") || strings.Contains(out, "/fargo/dev/") {
+			left = append(left, what)
+		}
+	}
+	check("DynamoDB tables", s.aws(t, "dynamodb", "list-tables"))
+	check("ECR repositories", s.aws(t, "ecr", "describe-repositories"))
+	check("IAM roles", s.aws(t, "iam", "list-roles", "--path-prefix", "/fargo/dev/"))
+	check("log groups", s.aws(t, "logs", "describe-log-groups", "--log-group-name-prefix", "/ecs/fargo-dev"))
+	check("SSM parameters", s.aws(t, "ssm", "describe-parameters"))
+	tagged := s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=fargo-stack,Values=dev")
+	var resources struct {
+		ResourceTagMappingList []struct {
+			ResourceARN string `json:"ResourceARN"`
+		} `json:"ResourceTagMappingList"`
+	}
+	_ = json.Unmarshal([]byte(tagged), &resources)
+	for _, r := range resources.ResourceTagMappingList {
+		if !s.gone(t, r.ResourceARN) {
+			left = append(left, r.ResourceARN)
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("dev left behind: %v", left)
+	}
+	oidc := s.aws(t, "iam", "list-open-id-connect-providers")
+	if !strings.Contains(oidc, "token.actions.githubusercontent.com") {
+		t.Error("destroying dev deleted the account's GitHub OIDC provider, which prod's roles trust")
+	}
+	if after := resourceKeys(s.export(t, "prod")); len(after) != len(prodBefore) {
+		t.Errorf("prod went from %d to %d resources", len(prodBefore), len(after))
+	}
+	pre, err := s.stack(t, "prod").Preview(s.ctx, optpreview.ProgressStreams(s.project.logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectOnlySame(t, "prod preview after dev's destroy", pre.ChangeSummary)
+	s.note(t, "destroyed %v; prod untouched, OIDC provider kept", *res.Summary.ResourceChanges)
+}
+
+// gone reports whether a tagged resource is only a deleted one that AWS keeps
+// listing for a while: ECS's INACTIVE clusters, services and task definition
+// revisions, terminated instances and deleted NAT gateways.
+func (s *suite) gone(t *testing.T, arn string) bool {
+	t.Helper()
+	id := arn[strings.LastIndex(arn, "/")+1:]
+	switch {
+	case strings.Contains(arn, ":ecs:"):
+		return true
+	case strings.Contains(arn, ":instance/"):
+		return strings.Contains(s.aws(t, "ec2", "describe-instances", "--instance-ids", id), `"terminated"`)
+	case strings.Contains(arn, ":natgateway/"):
+		return strings.Contains(s.aws(t, "ec2", "describe-nat-gateways", "--nat-gateway-ids", id), `"deleted"`)
+	}
+	return false
+}
+
+func (s *suite) prodProtected(t *testing.T) {
+	st := s.stack(t, "prod")
+	_, err := st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs))
+	if err == nil || !strings.Contains(err.Error(), "protected") {
+		t.Fatalf("destroy of prod: %v, want a stop at the protected resources", err)
+	}
+	// The README's procedure: drop deletion protection, up, unprotect, destroy.
+	s.editStackFile(t, "prod", func(cfg map[string]any) { cfg["fargo:deletionProtection"] = false })
+	s.up(t, "prod")
+	cmd := exec.Command(filepath.Join(s.project.tools.pulumiRoot, "bin", "pulumi"), "state", "unprotect", "--all", "--yes", "--stack", "prod")
+	cmd.Dir = s.project.dir
+	cmd.Env = os.Environ()
+	for k, v := range s.project.env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, "PULUMI_HOME="+s.project.home)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pulumi state unprotect: %v\n%s", err, out)
+	}
+	res, err := st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs))
+	if err != nil {
+		t.Fatalf("destroy of prod after the procedure: %v", err)
+	}
+	exp := s.export(t, "prod")
+	if n := len(resourceKeys(exp)); n != 0 {
+		t.Errorf("%d resources left in prod's state", n)
+	}
+	s.note(t, "stopped at protected resources; after the procedure destroyed %v", *res.Summary.ResourceChanges)
 }

@@ -69,7 +69,9 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 			ClientIdLists:   pulumi.ToStringArray([]string{GithubOidcAudience}),
 			ThumbprintLists: pulumi.ToStringArray(githubThumbprints),
 			Tags:            args.Tags,
-		}, parent)
+			// The account has one provider, which every stack's roles trust: destroying
+			// the stack that created it must not cut the others off.
+		}, parent, pulumi.RetainOnDelete(true))
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/checks"
 )
 
@@ -149,5 +150,20 @@ func TestBadGithubConfig(t *testing.T) {
 		if _, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want %q", c.value, err, c.want)
 		}
+	}
+}
+
+func TestOidcProviderIsSharedNotOwned(t *testing.T) {
+	dev := planFor(t, "dev")
+	created := one(t, dev.exp, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-oidc")
+	if !created.RetainOnDelete {
+		t.Error("dev's OIDC provider would be deleted with dev, cutting prod's roles off")
+	}
+	if n := len(planFor(t, "prod").exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
+		t.Errorf("prod creates %d OIDC providers; it must look the account's one up", n)
+	}
+	sc := devWith(t, "fargo:github", `{"repository":"example-org/fargo","appRepositories":["example-org/board"]}`)
+	if n := len(runConfig(t, sc, mocks.Options{}).exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
+		t.Errorf("without createOidcProvider a stack creates %d OIDC providers, want a look-up", n)
 	}
 }

@@ -90,10 +90,79 @@ def patch_security_group_rule_descriptions():
     security_groups.SecurityGroupRule.description = property(description)
 
 
+def patch_budgets_subscribers():
+    """Budgets: DescribeSubscribersForNotification is not implemented (an HTML 500
+    to the provider), though CreateBudget keeps each notification's subscribers."""
+    import json
+
+    from moto.budgets import responses
+
+    cls = responses.BudgetsResponse
+
+    def same(a, b):
+        keys = ("NotificationType", "ComparisonOperator", "Threshold", "ThresholdType")
+        return all(str(a.get(k, "")) == str(b.get(k, "")) for k in keys)
+
+    def describe_subscribers_for_notification(self):
+        account_id = self._get_param("AccountId")
+        budget_name = self._get_param("BudgetName")
+        wanted = self._get_param("Notification")
+        self.backend.describe_budget(account_id, budget_name)  # NotFound as AWS
+        budget = self.backend.budgets[account_id][budget_name]
+        for n in budget.notifications:
+            if same(n.details, wanted):
+                return json.dumps({"Subscribers": n.subscribers, "NextToken": None})
+        return json.dumps({"Subscribers": []})
+
+    cls.describe_subscribers_for_notification = describe_subscribers_for_notification
+
+
+def patch_budgets_tags():
+    """Budgets: ListTagsForResource, TagResource and UntagResource are not
+    implemented, and CreateBudget ignores ResourceTags. Keep tags in memory, by
+    budget ARN."""
+    import json
+
+    from moto.budgets import responses
+
+    cls = responses.BudgetsResponse
+    tags = {}
+    create = cls.create_budget
+
+    def create_budget(self):
+        body = create(self)
+        name = self._get_param("Budget")["BudgetName"]
+        arn = f"arn:aws:budgets::{self._get_param('AccountId')}:budget/{name}"
+        tags[arn] = {t["Key"]: t["Value"] for t in self._get_param("ResourceTags") or []}
+        return body
+
+    def list_tags_for_resource(self):
+        current = tags.get(self._get_param("ResourceARN"), {})
+        return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in sorted(current.items())]})
+
+    def tag_resource(self):
+        current = tags.setdefault(self._get_param("ResourceARN"), {})
+        current.update({t["Key"]: t["Value"] for t in self._get_param("ResourceTags") or []})
+        return json.dumps({})
+
+    def untag_resource(self):
+        current = tags.get(self._get_param("ResourceARN"), {})
+        for key in self._get_param("ResourceTagKeys") or []:
+            current.pop(key, None)
+        return json.dumps({})
+
+    cls.create_budget = create_budget
+    cls.list_tags_for_resource = list_tags_for_resource
+    cls.tag_resource = tag_resource
+    cls.untag_resource = untag_resource
+
+
 PATCHES = [
     patch_application_autoscaling_tags,
     patch_ecs_service_fields,
     patch_security_group_rule_descriptions,
+    patch_budgets_subscribers,
+    patch_budgets_tags,
 ]
 
 if __name__ == "__main__":

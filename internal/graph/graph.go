@@ -35,17 +35,19 @@ type Manifest struct {
 
 // Resource is one resource of the graph.
 type Resource struct {
-	URN           string         `json:"urn"`
-	Custom        bool           `json:"custom"`
-	ID            string         `json:"id,omitempty"`
-	Type          string         `json:"type"`
-	Inputs        map[string]any `json:"inputs,omitempty"`
-	Outputs       map[string]any `json:"outputs,omitempty"`
-	Parent        string         `json:"parent,omitempty"`
-	Protect       bool           `json:"protect,omitempty"`
-	Dependencies  []string       `json:"dependencies,omitempty"`
-	Provider      string         `json:"provider,omitempty"`
-	IgnoreChanges []string       `json:"ignoreChanges,omitempty"`
+	URN     string         `json:"urn"`
+	Custom  bool           `json:"custom"`
+	ID      string         `json:"id,omitempty"`
+	Type    string         `json:"type"`
+	Inputs  map[string]any `json:"inputs,omitempty"`
+	Outputs map[string]any `json:"outputs,omitempty"`
+	Parent  string         `json:"parent,omitempty"`
+	Protect bool           `json:"protect,omitempty"`
+	// RetainOnDelete leaves the cloud resource in place when the stack deletes it.
+	RetainOnDelete bool     `json:"retainOnDelete,omitempty"`
+	Dependencies   []string `json:"dependencies,omitempty"`
+	Provider       string   `json:"provider,omitempty"`
+	IgnoreChanges  []string `json:"ignoreChanges,omitempty"`
 }
 
 // Name is the resource's logical name, the last part of its URN.

@@ -43,7 +43,7 @@ type Registration struct {
 	Custom, Remote                        bool
 	Inputs, Outputs                       resource.PropertyMap
 	Dependencies, IgnoreChanges           []string
-	Protect                               bool
+	Protect, RetainOnDelete               bool
 	Version                               string
 }
 
@@ -87,6 +87,7 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		reg.Parent, reg.Remote = rpc.GetParent(), rpc.GetRemote()
 		reg.Dependencies, reg.IgnoreChanges = rpc.GetDependencies(), rpc.GetIgnoreChanges()
 		reg.Protect, reg.Version = rpc.GetProtect(), rpc.GetVersion()
+		reg.RetainOnDelete = rpc.GetRetainOnDelete()
 	}
 	if args.ReadRPC != nil {
 		reg.Parent = args.ReadRPC.GetParent()

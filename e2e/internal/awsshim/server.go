@@ -63,7 +63,7 @@ func request(m proto.Message) (string, error) {
 			r.Set(f, protoreflect.ValueOfString(t))
 		case f.Kind() == protoreflect.MessageKind && propertyFields[name] && r.Has(f):
 			if s, ok := r.Get(f).Message().Interface().(*structpb.Struct); ok {
-				renameKeys(s, Renames[typ])
+				toBridge(s, Renames[typ])
 			}
 		}
 	}
@@ -74,7 +74,7 @@ func request(m proto.Message) (string, error) {
 func response(m proto.Message, typ string) {
 	back := map[string]string{}
 	for k, v := range Renames[typ] {
-		back[v] = k
+		back[v.to] = k
 	}
 	if len(back) == 0 || m == nil {
 		return
@@ -87,7 +87,7 @@ func response(m proto.Message, typ string) {
 		switch {
 		case f.Kind() == protoreflect.MessageKind && !f.IsList() && !f.IsMap() && r.Has(f):
 			if s, ok := r.Get(f).Message().Interface().(*structpb.Struct); ok && (propertyFields[name] || name == "return") {
-				renameKeys(s, back)
+				fromBridge(s, Renames[typ])
 			}
 		case f.Kind() == protoreflect.StringKind && f.IsList():
 			l := r.Mutable(f).List()
@@ -110,12 +110,43 @@ func response(m proto.Message, typ string) {
 	}
 }
 
-func renameKeys(s *structpb.Struct, names map[string]string) {
-	for from, to := range names {
-		if v, ok := s.Fields[from]; ok {
-			delete(s.Fields, from)
-			s.Fields[to] = v
+// toBridge renames a request's properties (and unwraps one-item lists).
+func toBridge(s *structpb.Struct, renames map[string]rename) {
+	for from, r := range renames {
+		v, ok := s.Fields[from]
+		if !ok {
+			continue
 		}
+		delete(s.Fields, from)
+		if l := v.GetListValue(); r.oneItem && l != nil {
+			switch len(l.Values) {
+			case 0:
+				continue // no block
+			case 1:
+				v = l.Values[0]
+			}
+		}
+		s.Fields[r.to] = v
+	}
+}
+
+// fromBridge renames a response's properties back (and wraps one-item blocks in a list).
+func fromBridge(s *structpb.Struct, renames map[string]rename) {
+	for pulumiName, r := range renames {
+		v, ok := s.Fields[r.to]
+		if !ok {
+			continue
+		}
+		delete(s.Fields, r.to)
+		if r.oneItem {
+			switch v.GetKind().(type) {
+			case *structpb.Value_NullValue:
+				v = structpb.NewListValue(&structpb.ListValue{})
+			case *structpb.Value_StructValue:
+				v = structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{v}})
+			}
+		}
+		s.Fields[pulumiName] = v
 	}
 }
 

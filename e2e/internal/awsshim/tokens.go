@@ -60,12 +60,22 @@ var Functions = map[string]string{
 	"aws:ssm/getParameter:getParameter":                         "aws_ssm_parameter",
 }
 
+// rename is how one pulumi-aws property reaches the bridge: under another name
+// and, for a Terraform block of at most one item that pulumi-aws keeps as a list,
+// as that list's single element.
+type rename struct {
+	to      string
+	oneItem bool
+}
+
 // Renames are the properties pulumi-aws names differently from the bridge's
-// default naming, per pulumi-aws token: pulumi-aws name to bridge name.
-var Renames = map[string]map[string]string{
-	"aws:ec2/securityGroup:SecurityGroup":               {"ingress": "ingresses", "egress": "egresses"},
-	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"ingress": "ingresses", "egress": "egresses"},
-	"aws:dynamodb/table:Table":                          {"globalSecondaryIndexes": "globalSecondaryIndices", "localSecondaryIndexes": "localSecondaryIndices"},
+// default naming, per pulumi-aws token, keyed by the pulumi-aws name.
+var Renames = map[string]map[string]rename{
+	"aws:ec2/securityGroup:SecurityGroup":               {"ingress": {to: "ingresses"}, "egress": {to: "egresses"}},
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"ingress": {to: "ingresses"}, "egress": {to: "egresses"}},
+	"aws:dynamodb/table:Table":                          {"globalSecondaryIndexes": {to: "globalSecondaryIndices"}, "localSecondaryIndexes": {to: "localSecondaryIndices"}},
+	// aws_route53_record's alias block has MaxItems 1; pulumi-aws keeps it a list.
+	"aws:route53/record:Record": {"aliases": {to: "alias", oneItem: true}},
 }
 
 // bridgeToken is the dynamic bridge's token for a Terraform name:
