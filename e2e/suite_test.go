@@ -589,9 +589,20 @@ func (s *suite) gone(t *testing.T, arn string) bool {
 func (s *suite) prodProtected(t *testing.T) {
 	st := s.stack(t, "prod")
 	_, err := st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs))
-	if err == nil || !strings.Contains(err.Error(), "protected") {
+	if err == nil || !(strings.Contains(err.Error(), "because it is protected") || strings.Contains(err.Error(), "deletion protection is enabled")) {
 		t.Fatalf("destroy of prod: %v, want a stop at the protected resources", err)
 	}
+	left := s.export(t, "prod")
+	kept := map[string]int{}
+	for _, r := range left.Deployment.Resources {
+		if r.Custom {
+			kept[r.Type]++
+		}
+	}
+	if kept["aws:dynamodb/table:Table"] != 4 || kept["aws:lb/loadBalancer:LoadBalancer"] != 1 {
+		t.Errorf("after the stopped destroy prod keeps %v, want its 4 tables and its load balancer", kept)
+	}
+	s.note(t, "the destroy stopped; kept %d tables and %d load balancer", kept["aws:dynamodb/table:Table"], kept["aws:lb/loadBalancer:LoadBalancer"])
 	// The README's procedure: drop deletion protection, up, unprotect, destroy.
 	s.editStackFile(t, "prod", func(cfg map[string]any) { cfg["fargo:deletionProtection"] = false })
 	s.up(t, "prod")
@@ -609,9 +620,16 @@ func (s *suite) prodProtected(t *testing.T) {
 	if err != nil {
 		t.Fatalf("destroy of prod after the procedure: %v", err)
 	}
-	exp := s.export(t, "prod")
-	if n := len(resourceKeys(exp)); n != 0 {
-		t.Errorf("%d resources left in prod's state", n)
+	dep, err := st.Export(s.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Resources []json.RawMessage `json:"resources"`
+	}
+	_ = json.Unmarshal(dep.Deployment, &state)
+	if len(state.Resources) != 0 {
+		t.Errorf("%d resources left in prod's state", len(state.Resources))
 	}
 	s.note(t, "stopped at protected resources; after the procedure destroyed %v", *res.Summary.ResourceChanges)
 }

@@ -48,8 +48,8 @@ type Config struct {
 	Registry RegistryConfig
 	// Cluster is fargo:cluster.
 	Cluster ClusterConfig
-	// DeletionProtection is fargo:deletionProtection: the load balancer refuses deletion
-	// and the repositories refuse to be deleted while they hold images.
+	// DeletionProtection is fargo:deletionProtection: the load balancer and the tables
+	// refuse deletion (repositories follow Registry.ForceDelete).
 	DeletionProtection bool
 	// Domain is fargo:domain, nil when the site is served on the load balancer's own name.
 	Domain *DomainConfig
@@ -118,6 +118,14 @@ type BuildConfig struct {
 	Context string `json:"context"`
 	// Dockerfile is the Dockerfile's path; empty means Context/Dockerfile.
 	Dockerfile string `json:"dockerfile"`
+}
+
+// ImagePlatform is the Docker platform the service's image is built for.
+func (s ServiceConfig) ImagePlatform() string {
+	if s.Architecture == "ARM64" {
+		return "linux/arm64"
+	}
+	return "linux/amd64"
 }
 
 // DefaultRoute reports whether the service takes the listener's default route.
@@ -500,6 +508,9 @@ func (c *Config) parseServices(get func(string) (string, bool)) error {
 	for _, name := range names {
 		s, err := parseService(key, name, entries[name])
 		if err != nil {
+			return err
+		}
+		if err := checkSecretStacks(key+"."+name+".secrets", c.Project, c.Stack, s.Secrets); err != nil {
 			return err
 		}
 		services = append(services, s)

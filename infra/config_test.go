@@ -92,6 +92,9 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 		{"negative max", "fargo:services", servicesWith(t, "frontend", "maxTasks", -2), []string{"fargo:services.frontend.maxTasks", "-2"}},
 		{"secret env", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"MASTER_KEY": "x"}), []string{"fargo:services.backend.environment.MASTER_KEY", "secret"}},
 		{"aws key env", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"AWS_ACCESS_KEY_ID": "x"}), []string{"AWS_ACCESS_KEY_ID", "secret"}},
+		{"prod secret in dev", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "/fargo/prod/master-key"}), []string{"fargo:services.backend.secrets.MASTER_KEY", "/fargo/prod/master-key", "stack prod's secret", "/fargo/dev/"}},
+		{"prod secret ARN in dev", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo/prod/master-key"}), []string{"MASTER_KEY", "stack prod's secret"}},
+		{"prod secretsmanager in dev", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"DB": "secretsmanager:fargo/prod/db"}), []string{"secrets.DB", "stack prod's secret"}},
 		{"env name", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"1BAD": "x"}), []string{"environment.1BAD", "not a valid"}},
 		{"root user", "fargo:services", servicesWith(t, "backend", "user", "0"), []string{"fargo:services.backend.user", "root"}},
 		{"arch", "fargo:services", servicesWith(t, "backend", "architecture", "arm"), []string{"fargo:services.backend.architecture", "X86_64 or ARM64"}},
@@ -236,5 +239,14 @@ func TestEveryDeclaredKeyHasADefault(t *testing.T) {
 	cfg, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
 	if err != nil || cfg.Domain != nil {
 		t.Errorf("an empty fargo:domain must mean no domain: %v %+v", err, cfg)
+	}
+}
+
+func TestOwnAndSharedSecretsAreAccepted(t *testing.T) {
+	for _, ref := range []string{"/fargo/dev/master-key", "/shared/api-key", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo/dev/x", "secretsmanager:fargo/dev/db", "/fargo/prod"} {
+		sc := devWith(t, "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": ref}))
+		if _, err := infra.ParseConfig("fargo", "dev", sc.Get); err != nil {
+			t.Errorf("%s: %v", ref, err)
+		}
 	}
 }

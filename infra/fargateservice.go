@@ -483,6 +483,10 @@ func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOpt
 	return sg, nil
 }
 
+// ImageTagParameterIgnored are the image tag parameter's fields the stack never
+// updates once the parameter exists.
+var ImageTagParameterIgnored = []string{"allowedPattern", "dataType", "description", "insecureValue", "tags", "tier", "type", "value"}
+
 // ImageTagParameterName is where a rollout records the image tag a service runs.
 func ImageTagParameterName(project, stack, service string) string {
 	return fmt.Sprintf("/%s/%s/%s/image-tag", project, stack, service)
@@ -496,10 +500,7 @@ func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 	case svc.Image != "":
 		return image{ref: pulumi.String(svc.Image).ToStringOutput(), present: pulumi.Bool(true).ToBoolOutput()}, nil, nil
 	case svc.Build != nil:
-		platform := "linux/amd64"
-		if svc.Architecture == "ARM64" {
-			platform = "linux/arm64"
-		}
+		platform := svc.ImagePlatform()
 		built, err := awsxecr.NewImage(ctx, name, &awsxecr.ImageArgs{
 			RepositoryUrl: repo.RepositoryUrl,
 			Context:       pulumi.String(svc.Build.Context),
@@ -513,7 +514,9 @@ func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 	}
 
 	// The stack owns the parameter but not its value: rollouts write the value, and
-	// `pulumi up` reads it back, so no checkout ever reverts a deployed version.
+	// `pulumi up` reads it back, so no checkout ever reverts a deployed version. The
+	// provider writes the value it was given on any update, so the stack never
+	// updates the parameter at all: every field but the name is ignored.
 	param, err := ssm.NewParameter(ctx, name+"-image-tag", &ssm.ParameterArgs{
 		Name:           pulumi.String(ImageTagParameterName(ctx.Project(), ctx.Stack(), svc.Name)),
 		Type:           pulumi.String("String"),
@@ -521,7 +524,7 @@ func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 		AllowedPattern: pulumi.String(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`),
 		Description:    pulumi.Sprintf("Image tag %s runs; written by the rollout workflow", svc.Name),
 		Tags:           args.Tags,
-	}, parent, pulumi.IgnoreChanges([]string{"insecureValue", "value"}))
+	}, parent, pulumi.IgnoreChanges(ImageTagParameterIgnored))
 	if err != nil {
 		return image{}, nil, err
 	}

@@ -3,7 +3,6 @@ package infra
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -175,19 +174,28 @@ func (p policyScope) arn(service, resource string) string {
 
 // ReadActions are what running the program needs at all: its look-ups. AWS offers
 // no resource-level permission for these list and describe actions.
-var ReadActions = []string{"ec2:DescribeAvailabilityZones", "ec2:DescribeRouteTables", "iam:ListOpenIDConnectProviders", "route53:ListHostedZones", "route53:ListHostedZonesByName"}
+var ReadActions = []string{"ec2:DescribeAvailabilityZones", "iam:ListOpenIDConnectProviders", "route53:ListHostedZones", "route53:ListHostedZonesByName"}
 
 // readStatements let a role run the program: its look-ups, the OIDC provider and the
 // image tag parameters.
 func (p policyScope) readStatements() []statement {
 	return []statement{
 		{Sid: "Lookups", Effect: "Allow", Action: ReadActions, Resource: []string{"*"}},
-		{Sid: "HostedZones", Effect: "Allow", Action: []string{"route53:GetHostedZone"}, Resource: []string{"arn:aws:route53:::hostedzone/*"}},
+		// The NAT instance's image: AWS's public parameter, in no account.
+		{Sid: "PublicImageParameter", Effect: "Allow", Action: []string{"ssm:GetParameter"},
+			Resource: []string{fmt.Sprintf("arn:aws:ssm:%s::parameter%s", p.region, NatInstanceAmiParameter)}},
+		// route53.LookupZone reads the zone's tags too.
+		{Sid: "HostedZones", Effect: "Allow", Action: []string{"route53:GetHostedZone", "route53:ListTagsForResource"}, Resource: []string{"arn:aws:route53:::hostedzone/*"}},
 		{Sid: "OidcProvider", Effect: "Allow", Action: []string{"iam:GetOpenIDConnectProvider"},
 			Resource: []string{fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", p.account, GithubOidcHost)}},
-		{Sid: "ImageTags", Effect: "Allow", Action: []string{"ssm:GetParameter"},
-			Resource: []string{p.arn("ssm", fmt.Sprintf("parameter/%s/%s/*", p.project, p.stack))}},
+		// Exactly the image tag parameters, never the stack's secrets beside them.
+		{Sid: "ImageTags", Effect: "Allow", Action: []string{"ssm:GetParameter"}, Resource: []string{p.imageTagParameters()}},
 	}
+}
+
+// imageTagParameters matches every image tag parameter of the stack.
+func (p policyScope) imageTagParameters() string {
+	return p.arn("ssm", "parameter"+ImageTagParameterName(p.project, p.stack, "*"))
 }
 
 func (p policyScope) previewPolicy() map[string]any { return policy(p.readStatements()...) }
@@ -228,36 +236,25 @@ var (
 )
 
 // rolloutPolicy lets an app rollout push to the stack's repositories, record the
-// tag, replace the task definitions and update exactly the stack's services.
+// tag, replace the task definitions and update the stack's services. It names
+// them by the stack's patterns, never service by service, so adding or removing a
+// service leaves it unchanged: the CI roles (under /fargo-ci/, out of the deploy
+// role's reach) never need an update.
 func (p policyScope) rolloutPolicy(args *GithubRolesArgs) pulumi.StringOutput {
-	repoArns := make([]any, 0, len(args.Services))
-	for _, s := range args.Services {
-		repoArns = append(repoArns, args.Registry.Repositories[s].Arn)
-	}
-	inputs := append([]any{args.Apps.ClusterName, args.Apps.ServiceNames, args.Apps.TaskRoleArns, args.Apps.ExecutionRoleArns}, repoArns...)
-	return pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
-		cluster := v[0].(string)
-		services, taskRoles, execRoles := v[1].(map[string]string), v[2].(map[string]string), v[3].(map[string]string)
-		var repos, serviceArns, passRoles, params []string
-		for i, s := range args.Services {
-			repos = append(repos, v[4+i].(string))
-			serviceArns = append(serviceArns, p.arn("ecs", fmt.Sprintf("service/%s/%s", cluster, services[s])))
-			passRoles = append(passRoles, taskRoles[s], execRoles[s])
-			params = append(params, p.arn("ssm", "parameter"+ImageTagParameterName(p.project, p.stack, s)))
-		}
-		sort.Strings(passRoles)
+	return args.Apps.ClusterName.ApplyT(func(cluster string) (string, error) {
 		return toJSON(policy(append(p.readStatements(),
 			statement{Sid: "EcrLogin", Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
-			statement{Sid: "EcrPush", Effect: "Allow", Action: EcrPushActions, Resource: repos},
-			statement{Sid: "RecordImageTag", Effect: "Allow", Action: []string{"ssm:GetParameter", "ssm:PutParameter"}, Resource: params},
+			statement{Sid: "EcrPush", Effect: "Allow", Action: EcrPushActions, Resource: []string{p.arn("ecr", fmt.Sprintf("repository/%s-%s-*", p.project, p.stack))}},
+			statement{Sid: "RecordImageTag", Effect: "Allow", Action: []string{"ssm:GetParameter", "ssm:PutParameter"}, Resource: []string{p.imageTagParameters()}},
 			statement{Sid: "TaskDefinitions", Effect: "Allow", Action: TaskDefinitionActions, Resource: []string{"*"}},
 			statement{Sid: "TagTaskDefinitions", Effect: "Allow", Action: []string{"ecs:TagResource"},
 				Resource: []string{p.arn("ecs", fmt.Sprintf("task-definition/%s-%s-*:*", p.project, p.stack))}},
-			statement{Sid: "Services", Effect: "Allow", Action: []string{"ecs:DescribeServices", "ecs:UpdateService"}, Resource: serviceArns},
+			statement{Sid: "Services", Effect: "Allow", Action: []string{"ecs:DescribeServices", "ecs:UpdateService"}, Resource: []string{p.arn("ecs", fmt.Sprintf("service/%s/*", cluster))}},
 			statement{Sid: "ScalingRead", Effect: "Allow", Action: []string{"application-autoscaling:DescribeScalableTargets"}, Resource: []string{"*"}},
 			statement{Sid: "Scaling", Effect: "Allow", Action: []string{"application-autoscaling:ListTagsForResource", "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
 				Resource: []string{p.arn("application-autoscaling", "scalable-target/*")}},
-			statement{Sid: "PassTaskRoles", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: passRoles,
+			statement{Sid: "PassTaskRoles", Effect: "Allow", Action: []string{"iam:PassRole"},
+				Resource: []string{fmt.Sprintf("arn:aws:iam::%s:role%s*", p.account, StackRolePath(p.project, p.stack))},
 				Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
 		)...))
 	}).(pulumi.StringOutput)

@@ -45,11 +45,14 @@ func (g GithubConfig) PreviewSubjects() []string {
 	return []string{fmt.Sprintf("repo:%s:pull_request", g.Repository)}
 }
 
-// RolloutSubjects may assume the rollout role: the app repositories' deploy jobs.
+// RolloutSubjects may assume the rollout role: the app repositories' deploy jobs,
+// and this repository's own (a manual rollout or rollback by workflow_dispatch).
 func (g GithubConfig) RolloutSubjects() []string {
-	out := make([]string, len(g.AppRepositories))
-	for i, r := range g.AppRepositories {
-		out[i] = g.subject(r)
+	out := []string{g.subject(g.Repository)}
+	for _, r := range g.AppRepositories {
+		if r != g.Repository {
+			out = append(out, g.subject(r))
+		}
 	}
 	return out
 }

@@ -117,25 +117,74 @@ func TestGithubPoliciesAreLeastPrivilege(t *testing.T) {
 	}
 }
 
+// checkRolloutPassRole: the rollout role passes the stack's role path, under
+// which there are exactly the services' task and execution roles.
 func checkRolloutPassRole(t *testing.T, p planned, doc fullPolicy) {
 	t.Helper()
-	var want []string
+	path := "/fargo/" + p.cfg.Stack + "/"
+	var want, under []string
 	for _, svc := range p.cfg.Services {
-		want = append(want, one(t, p.exp, "aws:iam/role:Role", "app-"+svc.Name+"-task").String("arn"),
-			one(t, p.exp, "aws:iam/role:Role", "app-"+svc.Name+"-exec").String("arn"))
+		want = append(want, "app-"+svc.Name+"-task", "app-"+svc.Name+"-exec")
+	}
+	for _, r := range p.exp.Resources("aws:iam/role:Role") {
+		if r.String("path") == path {
+			under = append(under, r.Name())
+		}
 	}
 	sort.Strings(want)
+	sort.Strings(under)
+	if !slices.Equal(under, want) {
+		t.Errorf("roles under %s: %v, want exactly the task and execution roles %v", path, under, want)
+	}
 	for _, st := range doc.Statement {
 		if slices.Contains(st.Action, "iam:PassRole") {
-			got := append([]string{}, st.Resource...)
-			sort.Strings(got)
-			if !slices.Equal(got, want) {
-				t.Errorf("rollout passes %v, want exactly the task and execution roles %v", got, want)
+			if wantRes := []string{"arn:aws:iam::123456789012:role" + path + "*"}; !slices.Equal(st.Resource, wantRes) {
+				t.Errorf("rollout passes %v, want %v", st.Resource, wantRes)
 			}
 			return
 		}
 	}
 	t.Error("rollout cannot pass the task roles it registers task definitions with")
+}
+
+func TestCIPoliciesDoNotChangeWhenServicesDo(t *testing.T) {
+	policies := func(p planned) map[string]string {
+		out := map[string]string{}
+		for _, kind := range []string{"preview", "deploy", "rollout"} {
+			out[kind] = one(t, p.exp, "aws:iam/rolePolicy:RolePolicy", "github-"+kind).String("policy")
+		}
+		return out
+	}
+	base := policies(planFor(t, "dev"))
+	more := servicesWith(t, "admin", "port", 3000)
+	more = strings.Replace(more, `"admin":{"port":3000}`, `"admin":{"port":3000,"paths":["/admin/*"],"priority":200}`, 1)
+	added := policies(runConfig(t, devWith(t, "fargo:services", more), mocks.Options{}))
+	for kind, doc := range base {
+		if added[kind] != doc {
+			t.Errorf("adding a service changes the %s role's policy:\n%s\n%s", kind, doc, added[kind])
+		}
+	}
+}
+
+func TestCIReadsOnlyImageTagParameters(t *testing.T) {
+	p := planFor(t, "dev")
+	for _, kind := range []string{"preview", "rollout"} {
+		var doc fullPolicy
+		if err := json.Unmarshal([]byte(one(t, p.exp, "aws:iam/rolePolicy:RolePolicy", "github-"+kind).String("policy")), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range doc.Statement {
+			if !slices.Contains(st.Action, "ssm:GetParameter") {
+				continue
+			}
+			for _, r := range st.Resource {
+				if r != "arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo/dev/*/image-tag" &&
+					r != "arn:aws:ssm:ap-northeast-2::parameter"+infra.NatInstanceAmiParameter {
+					t.Errorf("%s %s reads %s", kind, st.Sid, r)
+				}
+			}
+		}
+	}
 }
 
 func TestBadGithubConfig(t *testing.T) {
@@ -165,5 +214,17 @@ func TestOidcProviderIsSharedNotOwned(t *testing.T) {
 	sc := devWith(t, "fargo:github", `{"repository":"example-org/fargo","appRepositories":["example-org/board"]}`)
 	if n := len(runConfig(t, sc, mocks.Options{}).exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
 		t.Errorf("without createOidcProvider a stack creates %d OIDC providers, want a look-up", n)
+	}
+}
+
+func TestManualRolloutIsTrusted(t *testing.T) {
+	want := map[string][]string{
+		"dev":  {"repo:example-org/fargo:ref:refs/heads/main", "repo:example-org/board:ref:refs/heads/main"},
+		"prod": {"repo:example-org/fargo:environment:production", "repo:example-org/board:environment:production"},
+	}
+	for stack, subjects := range want {
+		if got := planFor(t, stack).cfg.Github.RolloutSubjects(); !slices.Equal(got, subjects) {
+			t.Errorf("%s rollout subjects %v, want %v", stack, got, subjects)
+		}
 	}
 }

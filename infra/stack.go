@@ -113,6 +113,16 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	return nil
 }
 
+// imagePlatforms maps each service to the Docker platform of its architecture,
+// so rollouts build what the task definition will run.
+func imagePlatforms(services []ServiceConfig) pulumi.StringMap {
+	out := pulumi.StringMap{}
+	for _, s := range services {
+		out[s.Name] = pulumi.String(s.ImagePlatform())
+	}
+	return out
+}
+
 func serviceNames(services []ServiceConfig) []string {
 	names := make([]string, len(services))
 	for i, s := range services {
@@ -151,6 +161,7 @@ func (s *stack) export(ctx *pulumi.Context, cfg *Config) {
 	ctx.Export(outputs.ServiceNames, s.apps.ServiceNames)
 	ctx.Export(outputs.LogGroupNames, s.apps.LogGroupNames)
 	ctx.Export(outputs.ImageTagParameters, s.apps.ImageTagParameters)
+	ctx.Export(outputs.ImagePlatforms, imagePlatforms(cfg.Services))
 	if s.database != nil {
 		ctx.Export(outputs.TableNames, s.database.TableNames)
 	}

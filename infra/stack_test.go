@@ -590,7 +590,7 @@ func TestStackOutputsFollowTheContract(t *testing.T) {
 				t.Errorf("%s: output %s missing", stack, o.Name)
 			}
 		}
-		for _, key := range []string{outputs.RepositoryURLs, outputs.ServiceNames, outputs.LogGroupNames, outputs.ImageTagParameters} {
+		for _, key := range []string{outputs.RepositoryURLs, outputs.ServiceNames, outputs.LogGroupNames, outputs.ImageTagParameters, outputs.ImagePlatforms} {
 			m, _ := outs[key].(map[string]any)
 			for _, svc := range p.cfg.Services {
 				if s, _ := m[svc.Name].(string); s == "" {
@@ -679,5 +679,31 @@ func TestPreviewRegistersTheSameResources(t *testing.T) {
 				t.Errorf("desiredCount is %v in a preview; it depends on the recorded tag", svc.Input("desiredCount"))
 			}
 		})
+	}
+}
+
+// TestImageTagParameterIsNeverUpdated: the provider rewrites the parameter's value
+// on any update, which would reset the deployed tag, so every field the program
+// sets except the name must be ignored.
+func TestImageTagParameterIsNeverUpdated(t *testing.T) {
+	p := planFor(t, "dev")
+	for _, param := range p.exp.Resources("aws:ssm/parameter:Parameter") {
+		for field := range param.Inputs {
+			if field != "name" && !slices.Contains(param.IgnoreChanges, field) {
+				t.Errorf("%s: a change to %s would update the parameter and rewrite its value", param.Name(), field)
+			}
+		}
+		if !slices.Contains(param.IgnoreChanges, "value") || !slices.Contains(param.IgnoreChanges, "insecureValue") {
+			t.Errorf("%s ignores %v", param.Name(), param.IgnoreChanges)
+		}
+	}
+}
+
+func TestImagePlatformFollowsArchitecture(t *testing.T) {
+	sc := devWith(t, "fargo:services", servicesWith(t, "backend", "architecture", "ARM64"))
+	outs := runConfig(t, sc, mocks.Options{}).exp.StackOutputs()
+	platforms, _ := outs[outputs.ImagePlatforms].(map[string]any)
+	if platforms["backend"] != "linux/arm64" || platforms["frontend"] != "linux/amd64" {
+		t.Errorf("imagePlatforms %v, want backend linux/arm64 and frontend linux/amd64", platforms)
 	}
 }

@@ -209,6 +209,34 @@ var (
 	secretNamePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 )
 
+// checkSecretStacks refuses a secret under another stack's /<project>/<stack>/
+// path: one stack's tasks never read another's secrets.
+func checkSecretStacks(k, project, stack string, secrets map[string]string) error {
+	for _, name := range sortedKeys(secrets) {
+		ref, _ := ParseSecretRef(secrets[name])
+		if other, ok := ref.stackOf(project); ok && other != stack {
+			return errorf(k+"."+name, "%q is stack %s's secret; stack %s may read only its own /%s/%s/ secrets (or secrets outside /%s/)",
+				secrets[name], other, stack, project, stack, project)
+		}
+	}
+	return nil
+}
+
+// stackOf returns the stack whose /<project>/<stack>/ path the secret is under.
+func (r SecretRef) stackOf(project string) (string, bool) {
+	path := r.Name
+	for _, marker := range []string{":parameter", ":secret:"} {
+		if i := strings.Index(path, marker); strings.HasPrefix(path, "arn:") && i >= 0 {
+			path = path[i+len(marker):]
+		}
+	}
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) < 3 || parts[0] != project {
+		return "", false
+	}
+	return parts[1], true
+}
+
 // ARN is the secret's ARN in the given region and account. A Secrets Manager secret
 // named without an ARN gets a partial ARN, which ECS accepts.
 func (r SecretRef) ARN(region, account string) string {

@@ -21,6 +21,7 @@ const (
 	ServiceNames       = "serviceNames"
 	LogGroupNames      = "logGroupNames"
 	ImageTagParameters = "imageTagParameters"
+	ImagePlatforms     = "imagePlatforms"
 	TableNames         = "tableNames"
 	DomainName         = "domainName"
 	NameServers        = "nameServers"
@@ -51,6 +52,7 @@ var All = []Output{
 	{ServiceNames, "map[service]string", "ECS service name per service", `{"backend":"app-backend-1a2b3c4"}`, ""},
 	{LogGroupNames, "map[service]string", "CloudWatch log group per service", `{"backend":"/ecs/fargo-dev/backend"}`, ""},
 	{ImageTagParameters, "map[service]string", "SSM parameter holding the image tag each service runs (written by rollouts)", `{"backend":"/fargo/dev/backend/image-tag"}`, "services built from their repository"},
+	{ImagePlatforms, "map[service]string", "the platform each service's image must be built for (from its architecture)", `{"backend":"linux/amd64"}`, ""},
 	{TableNames, "map[table]string", "DynamoDB table name per fargo:tables entry", `{"posts":"fargo-dev-posts"}`, "fargo:tables is set"},
 	{DomainName, "string", "the site's domain name", "www.example.com", "fargo:domain is set"},
 	{NameServers, "string[]", "the created zone's name servers, to copy to the registrar", `["ns-101.awsdns-12.com","…"]`, "fargo:domain.createZone is true"},

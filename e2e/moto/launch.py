@@ -157,12 +157,34 @@ def patch_budgets_tags():
     cls.untag_resource = untag_resource
 
 
+def patch_load_balancer_deletion_protection():
+    """ELBv2: DeleteLoadBalancer ignores the deletion_protection.enabled
+    attribute, which AWS enforces with OperationNotPermitted."""
+    from moto.elbv2 import exceptions, models
+
+    class OperationNotPermitted(exceptions.ELBClientError):
+        code = "OperationNotPermitted"
+
+    delete = models.ELBv2Backend.delete_load_balancer
+
+    def delete_load_balancer(self, arn):
+        lb = self.load_balancers.get(arn)
+        if lb is not None and lb.attrs.get("deletion_protection.enabled") == "true":
+            raise OperationNotPermitted(
+                f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled"
+            )
+        return delete(self, arn)
+
+    models.ELBv2Backend.delete_load_balancer = delete_load_balancer
+
+
 PATCHES = [
     patch_application_autoscaling_tags,
     patch_ecs_service_fields,
     patch_security_group_rule_descriptions,
     patch_budgets_subscribers,
     patch_budgets_tags,
+    patch_load_balancer_deletion_protection,
 ]
 
 if __name__ == "__main__":
