@@ -126,14 +126,31 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// findPython returns a Python that imports moto: FARGO_E2E_PYTHON, python3 on
+// PATH, or pyenv's python3.
+func findPython() (string, error) {
+	candidates := []string{os.Getenv("FARGO_E2E_PYTHON"), "python3"}
+	root := os.Getenv("PYENV_ROOT")
+	if home, err := os.UserHomeDir(); root == "" && err == nil {
+		root = filepath.Join(home, ".pyenv")
+	}
+	candidates = append(candidates, filepath.Join(root, "shims", "python3"))
+	for _, c := range candidates {
+		if c != "" && exec.Command(c, "-c", "import moto.server").Run() == nil {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("no Python with moto found (tried %v): pip install 'moto[server]==5.2.1', or set FARGO_E2E_PYTHON", candidates)
+}
+
 func startMoto(logDir string) (*emulator, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	python := os.Getenv("FARGO_E2E_PYTHON")
-	if python == "" {
-		python = "python3"
+	python, err := findPython()
+	if err != nil {
+		return nil, err
 	}
 	logPath := filepath.Join(logDir, "moto.log")
 	logFile, err := os.Create(logPath)
