@@ -218,4 +218,3 @@ func (s *suite) aws(t *testing.T, args ...string) string {
 	}
 	return string(out)
 }
-

@@ -254,7 +254,7 @@ func (p policyScope) rolloutPolicy(args *GithubRolesArgs) pulumi.StringOutput {
 			statement{Sid: "Scaling", Effect: "Allow", Action: []string{"application-autoscaling:ListTagsForResource", "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
 				Resource: []string{p.arn("application-autoscaling", "scalable-target/*")}},
 			statement{Sid: "PassTaskRoles", Effect: "Allow", Action: []string{"iam:PassRole"},
-				Resource: []string{fmt.Sprintf("arn:aws:iam::%s:role%s*", p.account, StackRolePath(p.project, p.stack))},
+				Resource:  []string{fmt.Sprintf("arn:aws:iam::%s:role%s*", p.account, StackRolePath(p.project, p.stack))},
 				Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
 		)...))
 	}).(pulumi.StringOutput)

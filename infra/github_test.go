@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/fargo-dev/fargo/infra"
-	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/checks"
+	"github.com/fargo-dev/fargo/internal/mocks"
 )
 
 type trustDoc struct {
