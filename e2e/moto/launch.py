@@ -178,6 +178,33 @@ def patch_load_balancer_deletion_protection():
     models.ELBv2Backend.delete_load_balancer = delete_load_balancer
 
 
+def patch_route53_recreate():
+    """Route 53: a CREATE of a record that was created and deleted before is
+    refused as existing whenever any record sorts after it (moto's existence
+    check lists record sets from that name on instead of matching it). Check the
+    exact name, type and set identifier instead."""
+    from moto.route53 import exceptions, models
+
+    change = models.Route53Backend.change_resource_record_sets
+
+    def change_resource_record_sets(self, zoneid, change_list):
+        zone = self.get_hosted_zone(zoneid)
+        for value in change_list:
+            if value["Action"] != "CREATE":
+                continue
+            rs = value["ResourceRecordSet"]
+            name = rs["Name"].rstrip(".") + "."
+            for r in zone.rrsets:
+                if r.name == name and r.type == rs["Type"] and r.set_identifier == rs.get("SetIdentifier"):
+                    raise exceptions.ResourceRecordAlreadyExists(name=name, _type=rs["Type"])
+            journaled = dict(value, ResourceRecordSet=dict(rs, Name=rs["Name"].strip(".")))
+            while journaled in list(zone.rr_changes):
+                zone.rr_changes.remove(journaled)
+        return change(self, zoneid, change_list)
+
+    models.Route53Backend.change_resource_record_sets = change_resource_record_sets
+
+
 PATCHES = [
     patch_application_autoscaling_tags,
     patch_ecs_service_fields,
@@ -185,6 +212,7 @@ PATCHES = [
     patch_budgets_subscribers,
     patch_budgets_tags,
     patch_load_balancer_deletion_protection,
+    patch_route53_recreate,
 ]
 
 if __name__ == "__main__":
