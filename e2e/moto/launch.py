@@ -205,6 +205,26 @@ def patch_route53_recreate():
     models.Route53Backend.change_resource_record_sets = change_resource_record_sets
 
 
+def patch_nat_gateway_deletion():
+    """EC2: DeleteNatGateway leaves the gateway's Elastic IP associated with its
+    network interface, so a new gateway cannot take the address. AWS
+    disassociates it (and deletes the interface)."""
+    from moto.ec2.models import nat_gateways
+
+    cls = nat_gateways.NatGatewayBackend
+    delete = cls.delete_nat_gateway
+
+    def delete_nat_gateway(self, nat_gateway_id):
+        gateway = delete(self, nat_gateway_id)
+        eni = getattr(gateway, "_eni", None)
+        for eip in list(self.addresses):
+            if eni is not None and eip.eni is eni:
+                self.disassociate_address(address=eip.public_ip)
+        return gateway
+
+    cls.delete_nat_gateway = delete_nat_gateway
+
+
 PATCHES = [
     patch_application_autoscaling_tags,
     patch_ecs_service_fields,
@@ -213,6 +233,7 @@ PATCHES = [
     patch_budgets_tags,
     patch_load_balancer_deletion_protection,
     patch_route53_recreate,
+    patch_nat_gateway_deletion,
 ]
 
 if __name__ == "__main__":
