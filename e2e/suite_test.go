@@ -152,29 +152,24 @@ func (s *suite) offlinePlan(t *testing.T, stack string) *graph.Export {
 }
 
 func diffKeys(a, b []string) (onlyA, onlyB []string) {
-	inB := map[string]int{}
+	return missing(a, b), missing(b, a)
+}
+
+// missing lists the keys of a (with repeats) that b does not hold as often.
+func missing(a, b []string) []string {
+	count := map[string]int{}
 	for _, k := range b {
-		inB[k]++
+		count[k]++
 	}
+	var out []string
 	for _, k := range a {
-		if inB[k] > 0 {
-			inB[k]--
+		if count[k] > 0 {
+			count[k]--
 			continue
 		}
-		onlyA = append(onlyA, k)
+		out = append(out, k)
 	}
-	inA := map[string]int{}
-	for _, k := range a {
-		inA[k]++
-	}
-	for _, k := range b {
-		if inA[k] > 0 {
-			inA[k]--
-			continue
-		}
-		onlyB = append(onlyB, k)
-	}
-	return onlyA, onlyB
+	return out
 }
 
 func TestEndToEnd(t *testing.T) {
