@@ -115,6 +115,10 @@ type emulator struct {
 	cmd      *exec.Cmd
 	endpoint string
 	log      string
+	// calls is the file the emulator records every API call in.
+	calls string
+	// python runs moto and the policy evaluator.
+	python string
 }
 
 func freePort() (int, error) {
@@ -159,12 +163,14 @@ func startMoto(logDir string) (*emulator, error) {
 	}
 	cmd := exec.Command(python, "moto/launch.py", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=1")
+	calls := filepath.Join(logDir, "calls.jsonl")
+	_ = os.Remove(calls)
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=1", "FARGO_E2E_CALLS="+calls)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting moto (%s moto/launch.py): %w", python, err)
 	}
-	e := &emulator{cmd: cmd, endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), log: logPath}
+	e := &emulator{cmd: cmd, endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), log: logPath, calls: calls, python: python}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(e.endpoint + "/moto-api/"); err == nil {

@@ -45,6 +45,8 @@ type suite struct {
 	stacks  map[string]*auto.Stack
 	report  report
 	details map[string][]string
+	// prod holds prod's names while it ran beside dev, for ci/roles.
+	prod prodNames
 }
 
 // note adds a line to the current scenario's detail in the report.
@@ -203,6 +205,9 @@ func TestEndToEnd(t *testing.T) {
 		report: report{Resources: map[string]int{}}, details: map[string][]string{}}
 	t.Cleanup(func() { s.writeReport(t) })
 
+	// The administrator's one-time account setup the README describes.
+	s.aws(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
+
 	s.scenario("dev/up-fresh", s.devUpFresh)
 	s.scenario("dev/no-drift", s.devNoDrift)
 	s.scenario("dev/rollout", s.devRollout)
@@ -212,6 +217,7 @@ func TestEndToEnd(t *testing.T) {
 	s.scenario("prod/up-beside-dev", s.prodUpBesideDev)
 	s.scenario("dev/destroy", s.devDestroy)
 	s.scenario("prod/protected", s.prodProtected)
+	s.scenario("ci/roles", s.ciRoles)
 }
 
 func (s *suite) writeReport(t *testing.T) {
@@ -478,6 +484,14 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 	s.note(t, "up of prod took %.0f s", time.Since(start).Seconds())
 	exp := s.export(t, "prod")
 	s.report.Resources["prod"] = len(resourceKeys(exp))
+	out := s.outputs(t, "prod")
+	s.prod.cluster, _ = out["clusterName"].Value.(string)
+	s.prod.services = map[string]string{}
+	if m, ok := out["serviceNames"].Value.(map[string]any); ok {
+		for k, v := range m {
+			s.prod.services[k] = fmt.Sprint(v)
+		}
+	}
 	got, want := resourceKeys(exp), resourceKeys(s.offlinePlan(t, "prod"))
 	onlyReal, onlyPlan := diffKeys(got, want)
 	for _, k := range onlyReal {
@@ -552,6 +566,9 @@ func (s *suite) devDestroy(t *testing.T) {
 	oidc := s.aws(t, "iam", "list-open-id-connect-providers")
 	if !strings.Contains(oidc, "token.actions.githubusercontent.com") {
 		t.Error("destroying dev deleted the account's GitHub OIDC provider, which prod's roles trust")
+	}
+	if n := len(s.export(t, "prod").Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
+		t.Errorf("prod owns %d OIDC providers", n)
 	}
 	if after := resourceKeys(s.export(t, "prod")); len(after) != len(prodBefore) {
 		t.Errorf("prod went from %d to %d resources", len(prodBefore), len(after))

@@ -203,17 +203,15 @@ func TestBadGithubConfig(t *testing.T) {
 }
 
 func TestOidcProviderIsSharedNotOwned(t *testing.T) {
-	dev := planFor(t, "dev")
-	created := one(t, dev.exp, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-oidc")
+	for _, stack := range stacks {
+		if n := len(planFor(t, stack).exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
+			t.Errorf("%s creates %d OIDC providers; it must look the account's one up", stack, n)
+		}
+	}
+	sc := devWith(t, "fargo:github", `{"repository":"example-org/fargo","appRepositories":["example-org/board"],"createOidcProvider":true}`)
+	created := one(t, runConfig(t, sc, mocks.Options{}).exp, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-oidc")
 	if !created.RetainOnDelete {
-		t.Error("dev's OIDC provider would be deleted with dev, cutting prod's roles off")
-	}
-	if n := len(planFor(t, "prod").exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
-		t.Errorf("prod creates %d OIDC providers; it must look the account's one up", n)
-	}
-	sc := devWith(t, "fargo:github", `{"repository":"example-org/fargo","appRepositories":["example-org/board"]}`)
-	if n := len(runConfig(t, sc, mocks.Options{}).exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
-		t.Errorf("without createOidcProvider a stack creates %d OIDC providers, want a look-up", n)
+		t.Error("a stack that creates the OIDC provider would delete it on destroy, cutting the other stacks' roles off")
 	}
 }
 

@@ -225,6 +225,47 @@ def patch_nat_gateway_deletion():
     cls.delete_nat_gateway = delete_nat_gateway
 
 
+def record_calls():
+    """Not a gap: when FARGO_E2E_CALLS names a file, append one JSON line per API
+    call (the signing service, the action, the parameters and the path), so the
+    suite can check the CI roles' policies against what each CI path really calls."""
+    import json
+    import os
+    import re
+    import threading
+
+    from moto.core import responses
+
+    path = os.environ.get("FARGO_E2E_CALLS")
+    if not path:
+        return
+    lock = threading.Lock()
+    call_action = responses.BaseResponse.call_action
+
+    def recorded(self):
+        try:
+            auth = self.headers.get("Authorization") or ""
+            scope = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
+            body = self.body.decode() if isinstance(self.body, bytes) else (self.body or "")
+            try:
+                params = json.loads(body) if body.lstrip().startswith("{") else self._get_params()
+            except Exception:  # noqa: BLE001 - some protocols have no parsable params
+                params = {}
+            line = json.dumps({
+                "service": scope.group(1) if scope else self.service_name,
+                "action": self._get_action(),
+                "params": params,
+                "path": self.path,
+            }, default=str)
+            with lock, open(path, "a") as f:
+                f.write(line + "\n")
+        except Exception:  # noqa: BLE001 - recording never breaks a call
+            pass
+        return call_action(self)
+
+    responses.BaseResponse.call_action = recorded
+
+
 PATCHES = [
     patch_application_autoscaling_tags,
     patch_ecs_service_fields,
@@ -234,6 +275,7 @@ PATCHES = [
     patch_load_balancer_deletion_protection,
     patch_route53_recreate,
     patch_nat_gateway_deletion,
+    record_calls,
 ]
 
 if __name__ == "__main__":
