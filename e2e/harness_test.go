@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/blang/semver"
@@ -279,7 +278,7 @@ func (p *project) stack(ctx context.Context, name string) (auto.Stack, error) {
 	return s, s.SetAllConfig(ctx, p.moto.providerConfig())
 }
 
-// lines reads a file's lines (for the moto log in failures).
+// tail returns the last n lines of a file (the moto log, in failures).
 func tail(path string, n int) string {
 	f, err := os.Open(path)
 	if err != nil {
@@ -296,5 +295,3 @@ func tail(path string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-var _ = testing.Short

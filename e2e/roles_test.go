@@ -138,7 +138,6 @@ func (a arnScope) requests(c apiCall) []iamRequest {
 			for _, role := range param(c, "taskRoleArn", "executionRoleArn") {
 				extra = append(extra, iamRequest{Action: "iam:PassRole", Resource: role, Context: map[string]string{"iam:PassedToService": "ecs-tasks.amazonaws.com"}})
 			}
-			resources = nil
 		}
 	case "application-autoscaling":
 		resources = append(resources, param(c, "ResourceARN")...)
@@ -183,12 +182,8 @@ func (a arnScope) requests(c apiCall) []iamRequest {
 		resources = []string{"*"}
 	}
 	var out []iamRequest
-	if c.Action != "RegisterTaskDefinition" || prefix != "ecs" {
-		for _, r := range resources {
-			out = append(out, iamRequest{Action: action, Resource: r})
-		}
-	} else {
-		out = append(out, iamRequest{Action: action, Resource: "*"})
+	for _, r := range resources {
+		out = append(out, iamRequest{Action: action, Resource: r})
 	}
 	return append(out, extra...)
 }

@@ -265,7 +265,7 @@ func (s *suite) devNoDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ref.Summary.ResourceChanges != nil {
-		expectOnlySameStrings(t, "refresh", *ref.Summary.ResourceChanges)
+		expectOnlySame(t, "refresh", *ref.Summary.ResourceChanges)
 	}
 	pre, err = st.Preview(s.ctx, optpreview.ProgressStreams(s.project.logs))
 	if err != nil {
@@ -282,11 +282,6 @@ func expectOnlySame[K ~string](t *testing.T, what string, summary map[K]int) {
 			t.Errorf("%s: %d %s, want no change (%v)", what, n, op, summary)
 		}
 	}
-}
-
-func expectOnlySameStrings(t *testing.T, what string, summary map[string]int) {
-	t.Helper()
-	expectOnlySame(t, what, summary)
 }
 
 // liveService is what ECS says of one of a stack's services.

@@ -200,7 +200,7 @@ func (s *suite) rollout(t *testing.T, stack, service, tag string) {
 	s.note(t, "rolled %s/%s to %s", stack, service, tag)
 }
 
-// awsJSON runs an AWS CLI command against the emulator and returns its JSON output.
+// aws runs an AWS CLI command against the emulator and returns its JSON output.
 func (s *suite) aws(t *testing.T, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("aws", append(args, "--output", "json")...)

@@ -137,7 +137,7 @@ func EstimateGraph(exp *graph.Export, a Assumptions) (*Estimate, error) {
 	e := &estimator{exp: exp, prices: rp, hours: book.HoursPerMonth, est: &Estimate{
 		Currency: book.Currency, Region: region, PricesRead: rp.Read, HoursPerMonth: book.HoursPerMonth, Assumptions: a,
 	}}
-	for _, step := range []func() error{e.loadBalancers, e.natGateways, e.services, e.endpoints, e.zones, func() error { return e.usage(a) }} {
+	for _, step := range []func() error{e.loadBalancers, e.natResources, e.services, e.endpoints, e.zones, func() error { return e.usage(a) }} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -195,9 +195,9 @@ func (e *estimator) loadBalancers() error {
 	return nil
 }
 
-// natGateways prices the NAT gateways, their Elastic IPs and NAT instances, each
+// natResources prices the NAT gateways, their Elastic IPs and NAT instances, each
 // counted from the graph.
-func (e *estimator) natGateways() error {
+func (e *estimator) natResources() error {
 	for _, n := range e.exp.Resources("aws:ec2/natGateway:NatGateway") {
 		if err := e.add(n, "NAT gateway", "natHour", e.hours, e.hours); err != nil {
 			return err

@@ -246,7 +246,7 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 		set("arn", m.arn("ec2", "subnet/"+id))
 	case "aws:ec2/eip:Eip":
 		set("allocationId", "eipalloc-"+short(urn, 17))
-		set("publicIp", "203.0.113."+fmt.Sprint(int(short(urn, 2)[0])%250+1))
+		set("publicIp", "203.0.113.10") // documentation range
 	case "aws:ec2/instance:Instance":
 		set("primaryNetworkInterfaceId", "eni-"+short(urn, 17))
 		set("arn", m.arn("ec2", "instance/"+id))
