@@ -55,7 +55,7 @@ func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulum
 	}
 	budget, err := budgets.NewBudget(ctx, name, &budgets.BudgetArgs{
 		// Budget names are unique per account, so the stack is part of it.
-		Name:          pulumi.Sprintf("%s-%s-monthly", ctx.Project(), ctx.Stack()),
+		Name:          pulumi.String(BudgetName(ctx.Project(), ctx.Stack())),
 		BudgetType:    pulumi.String("COST"),
 		TimeUnit:      pulumi.String("MONTHLY"),
 		LimitAmount:   pulumi.String(strconv.FormatFloat(args.Budget.MonthlyLimit, 'f', 2, 64)),

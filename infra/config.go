@@ -250,6 +250,12 @@ func errorf(key, format string, args ...any) error {
 // ParseConfig decodes and validates the stack's configuration. get returns the raw
 // string of a fully qualified key (objects as JSON), as pulumi.Context.GetConfig does.
 func ParseConfig(project, stack string, get func(key string) (string, bool)) (*Config, error) {
+	if !stackNamePattern.MatchString(project) {
+		return nil, errorf("Pulumi.yaml name", "%q is not a usable project name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter", project)
+	}
+	if !stackNamePattern.MatchString(stack) {
+		return nil, errorf("stack name", "%q is not a usable stack name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter (no hyphens, so that no stack's names start with another's)", stack)
+	}
 	c := &Config{Project: project, Stack: stack}
 	region, ok := get("aws:region")
 	if !ok || region == "" {
@@ -273,6 +279,10 @@ func ParseConfig(project, stack string, get func(key string) (string, bool)) (*C
 }
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+
+// stackNamePattern keeps project and stack names hyphen-free, so the CI roles'
+// name patterns ("fargo-dev-*") can never match another stack's names ("fargo-dev-2-...").
+var stackNamePattern = regexp.MustCompile(`^[a-z][a-z0-9]{0,19}$`)
 
 func fullKey(k string) string { return Namespace + ":" + k }
 

@@ -250,3 +250,30 @@ func TestOwnAndSharedSecretsAreAccepted(t *testing.T) {
 		}
 	}
 }
+
+func TestStackAndProjectNames(t *testing.T) {
+	cases := []struct {
+		project, stack string
+		want           string // empty: accepted
+	}{
+		{"fargo", "dev", ""},
+		{"fargo", "staging2", ""},
+		{"fargo", "dev-2", `stack name: "dev-2" is not a usable stack name`},
+		{"fargo", "Dev", `stack name: "Dev" is not a usable stack name`},
+		{"fargo", "2dev", `stack name: "2dev"`},
+		{"fargo", "abcdefghijklmnopqrstu", `stack name: "abcdefghijklmnopqrstu"`},
+		{"my-app", "dev", `Pulumi.yaml name: "my-app" is not a usable project name`},
+	}
+	for _, c := range cases {
+		t.Run(c.project+"/"+c.stack, func(t *testing.T) {
+			sc := devWith(t, "fargo:deletionProtection", "false")
+			_, err := infra.ParseConfig(c.project, c.stack, sc.Get)
+			switch {
+			case c.want == "" && err != nil && (strings.Contains(err.Error(), "stack name") || strings.Contains(err.Error(), "project name")):
+				t.Errorf("name refused: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+}

@@ -268,6 +268,8 @@ func TestBadTablesAndSecrets(t *testing.T) {
 		{"no partition key", "fargo:tables", `{"posts":{"attributes":` + base + `,"services":{"backend":"read"}}}`, `fargo:tables.posts.partitionKey: is required`},
 		{"table typo", "fargo:tables", `{"posts":{"partitionkey":"postId"}}`, `fargo:tables.posts: unknown key "partitionkey"`},
 		{"bad table name", "fargo:tables", `{"Posts":{}}`, `fargo:tables.Posts: "Posts" is not a usable table name`},
+		{"table named outside the stack", "fargo:tables", `{"posts":{"name":"fargo-prod-posts","partitionKey":"id","attributes":{"id":"S"},"services":{"backend":"read"}}}`,
+			`fargo:tables.posts.name: "fargo-prod-posts" must begin with "fargo-dev-"`},
 		{"secret ref", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "not a ref"}), `fargo:services.backend.secrets.MASTER_KEY: "not a ref" is not a secret reference`},
 		{"secret twice", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"PORT": "/x"}), `fargo:services.backend.secrets.PORT: is also in environment`},
 	}

@@ -57,7 +57,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 func newTable(ctx *pulumi.Context, c *Database, name string, t TableConfig, args *DatabaseArgs) (*dynamodb.Table, error) {
 	physical := t.PhysicalName
 	if physical == "" {
-		physical = fmt.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), t.Name)
+		physical = StackNamePrefix(ctx.Project(), ctx.Stack()) + t.Name
 	}
 	var attrs dynamodb.TableAttributeArray
 	for _, a := range sortedKeys(t.Attributes) {

@@ -90,6 +90,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		insights = "enabled"
 	}
 	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
+		Name: pulumi.String(ClusterName(ctx.Project(), ctx.Stack())),
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String(insights),
 		}},
@@ -186,7 +187,7 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 	out := &appService{}
 
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
-		Name:            pulumi.Sprintf("/ecs/%s-%s/%s", ctx.Project(), ctx.Stack(), svc.Name),
+		Name:            pulumi.String(LogGroupName(ctx.Project(), ctx.Stack(), svc.Name)),
 		RetentionInDays: pulumi.Int(args.Cluster.LogRetentionDays),
 		Tags:            args.Tags,
 	}, parent)
@@ -247,7 +248,7 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 		return ContainerDefinitions(svc, v[0].(string), v[1].(string), args.Region, args.AccountID)
 	}).(pulumi.StringOutput)
 	taskDef, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), svc.Name),
+		Family:                  pulumi.String(TaskFamily(ctx.Project(), ctx.Stack(), svc.Name)),
 		Cpu:                     pulumi.String(fmt.Sprint(svc.Cpu)),
 		Memory:                  pulumi.String(fmt.Sprint(svc.Memory)),
 		NetworkMode:             pulumi.String("awsvpc"),
@@ -486,11 +487,6 @@ func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOpt
 // ImageTagParameterIgnored are the image tag parameter's fields the stack never
 // updates once the parameter exists.
 var ImageTagParameterIgnored = []string{"allowedPattern", "dataType", "description", "insecureValue", "tags", "tier", "type", "value"}
-
-// ImageTagParameterName is where a rollout records the image tag a service runs.
-func ImageTagParameterName(project, stack, service string) string {
-	return fmt.Sprintf("/%s/%s/%s/image-tag", project, stack, service)
-}
 
 // serviceImage decides what a service runs: a fixed image from config, an image
 // built from a Docker context, or its repository at the tag recorded in SSM.

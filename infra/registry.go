@@ -86,7 +86,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	urls, names := pulumi.StringMap{}, pulumi.StringMap{}
 	for _, svc := range args.Services {
 		repo, err := ecr.NewRepository(ctx, name+"-"+svc, &ecr.RepositoryArgs{
-			Name:                       pulumi.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), svc),
+			Name:                       pulumi.String(StackNamePrefix(ctx.Project(), ctx.Stack()) + svc),
 			ImageTagMutability:         pulumi.String(mutability),
 			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
 			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{

@@ -52,9 +52,9 @@ type stack struct {
 // Build composes the components for a validated configuration.
 func Build(ctx *pulumi.Context, cfg *Config) error {
 	tags := pulumi.StringMap{
-		"fargo-project": pulumi.String(cfg.Project),
-		"fargo-stack":   pulumi.String(cfg.Stack),
-		"managed-by":    pulumi.String("pulumi"),
+		TagProject:   pulumi.String(cfg.Project),
+		TagStack:     pulumi.String(cfg.Stack),
+		"managed-by": pulumi.String("pulumi"),
 	}
 	identity, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
@@ -98,8 +98,7 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 	}
 	if cfg.Github != nil {
 		if s.ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
-			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId,
-			Registry: s.registry, Apps: s.apps, Services: names, Tags: tags,
+			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId, Domain: cfg.Domain, Tags: tags,
 		}); err != nil {
 			return err
 		}

@@ -93,6 +93,9 @@ func (c *Config) parseTables(get func(string) (string, bool)) error {
 		if err := validateTable(k, t, services); err != nil {
 			return err
 		}
+		if prefix := StackNamePrefix(c.Project, c.Stack); t.PhysicalName != "" && !strings.HasPrefix(t.PhysicalName, prefix) {
+			return errorf(k+".name", "%q must begin with %q: the stack's deploy role manages exactly the tables named so, and no other stack's", t.PhysicalName, prefix)
+		}
 		c.Tables = append(c.Tables, t)
 	}
 	return nil

@@ -79,6 +79,7 @@ var Controls = []Control{
 	{"LOGS.1", "CloudWatch log groups should have a finite retention", "Low", logRetention(0)},
 	{"IAM.1", "IAM policies should not allow full \"*\" administrative privileges", "High", iamAdmin},
 	{"IAM.21", "IAM policies should not use service-wide wildcards or \"*\" resources for actions that can be scoped", "Low", iamWildcards},
+	{"IAM.STACK", "A stack's policies should reach no other stack's resources", "High", stackScoped},
 	{"IAM.PASSROLE", "iam:PassRole should name its roles and the service they are passed to", "High", passRoleScoped},
 	{"GH.1", "GitHub OIDC roles should pin the audience and an exact repository subject", "High", githubTrust},
 	{"REL.1", "ECS services should roll back failed deployments (circuit breaker with rollback)", "High", circuitBreaker},
@@ -671,6 +672,10 @@ var UnscopableActions = []string{
 	"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition",
 	"sts:GetCallerIdentity", "ec2:DescribeAvailabilityZones", "ec2:DescribeRouteTables", "iam:ListOpenIDConnectProviders",
 	"route53:ListHostedZones", "route53:ListHostedZonesByName", "application-autoscaling:DescribeScalableTargets",
+	"route53:CreateHostedZone", "ssm:DescribeParameters", "logs:DescribeLogGroups", "acm:ListCertificates",
+	"cloudwatch:DescribeAlarms", "dynamodb:ListTables",
+	// Every EC2, load balancer and scaling Describe action is list-level.
+	"ec2:Describe*", "elasticloadbalancing:Describe*", "application-autoscaling:Describe*",
 }
 
 func iamWildcards(g *graph.Export) []Finding {
@@ -693,7 +698,7 @@ func iamWildcards(g *graph.Export) []Finding {
 						problems = append(problems, "service-wide action "+a)
 					}
 				}
-				if slices.Contains(s.Resource, "*") {
+				if slices.Contains(s.Resource, "*") && !s.tagScoped(stackOf(g)) {
 					for _, a := range s.Action {
 						if !slices.Contains(UnscopableActions, a) {
 							problems = append(problems, a+" on Resource *")
@@ -705,7 +710,7 @@ func iamWildcards(g *graph.Export) []Finding {
 		if len(problems) > 0 {
 			out = append(out, fail(urn, "%s", strings.Join(problems, "; ")))
 		} else {
-			out = append(out, pass(urn, "actions listed explicitly, resources scoped"))
+			out = append(out, pass(urn, "actions listed explicitly, resources scoped by name or the stack's tag"))
 		}
 	}
 	return out

@@ -161,6 +161,10 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 			stack(policy(stmt([]any{"ecr:GetAuthorizationToken"}, "*"))),
 			stack(policy(stmt([]any{"dynamodb:*"}, "arn:aws:dynamodb:r:1:table/t"))),
 		},
+		"IAM.STACK": {
+			stack(policy(stmt([]any{"ssm:GetParameter"}, "arn:aws:ssm:r:1:parameter/fargo/dev/*/image-tag"))),
+			stack(policy(stmt([]any{"ssm:GetParameter"}, "arn:aws:ssm:r:1:parameter/fargo/*"))),
+		},
 		"IAM.PASSROLE": {
 			stack(policy(m{"Statement": []any{m{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::1:role/task",
 				"Condition": m{"StringEquals": m{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}}})),

@@ -1,0 +1,278 @@
+package infra
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Statement is one IAM policy statement.
+type Statement struct {
+	Sid       string                    `json:"Sid,omitempty"`
+	Effect    string                    `json:"Effect"`
+	Principal map[string]string         `json:"Principal,omitempty"`
+	Action    []string                  `json:"Action"`
+	Resource  []string                  `json:"Resource,omitempty"`
+	Condition map[string]map[string]any `json:"Condition,omitempty"`
+}
+
+// PolicyDocument is an IAM policy document.
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Policy makes a document of statements.
+func Policy(statements ...Statement) PolicyDocument {
+	return PolicyDocument{Version: "2012-10-17", Statement: statements}
+}
+
+// JSON is the document as IAM takes it.
+func (d PolicyDocument) JSON() (string, error) {
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// PolicyScope is what a stack's CI policies are scoped to.
+type PolicyScope struct {
+	Project, Stack, Region, Account string
+	// Domain is the stack's site; nil without one.
+	Domain *DomainConfig
+}
+
+func (p PolicyScope) arn(service, resource string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, p.Region, p.Account, resource)
+}
+
+func allow(sid string, actions []string, resources ...string) Statement {
+	return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}
+}
+
+func (s Statement) when(op string, values map[string]any) Statement {
+	if s.Condition == nil {
+		s.Condition = map[string]map[string]any{}
+	}
+	s.Condition[op] = values
+	return s
+}
+
+// ReadActions are what running the program needs at all: its look-ups. AWS offers
+// no resource-level permission for these list and describe actions.
+var ReadActions = []string{"ec2:DescribeAvailabilityZones", "iam:ListOpenIDConnectProviders", "route53:ListHostedZones", "route53:ListHostedZonesByName"}
+
+// readStatements let a role run the program: its look-ups, the OIDC provider and the
+// image tag parameters.
+func (p PolicyScope) readStatements() []Statement {
+	return []Statement{
+		allow("Lookups", ReadActions, "*"),
+		// The NAT instance's image: AWS's public parameter, in no account.
+		allow("PublicImageParameter", []string{"ssm:GetParameter"}, fmt.Sprintf("arn:aws:ssm:%s::parameter%s", p.Region, NatInstanceAmiParameter)),
+		// route53.LookupZone reads the zone's tags too.
+		allow("HostedZones", []string{"route53:GetHostedZone", "route53:ListTagsForResource"}, "arn:aws:route53:::hostedzone/*"),
+		allow("OidcProvider", []string{"iam:GetOpenIDConnectProvider"}, fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", p.Account, GithubOidcHost)),
+		// Exactly the image tag parameters, never the stack's secrets beside them.
+		allow("ImageTags", []string{"ssm:GetParameter"}, p.imageTagParameters()),
+	}
+}
+
+// imageTagParameters matches every image tag parameter of the stack.
+func (p PolicyScope) imageTagParameters() string {
+	return p.arn("ssm", "parameter"+ImageTagParameterName(p.Project, p.Stack, "*"))
+}
+
+func (p PolicyScope) stackRoles() string {
+	return fmt.Sprintf("arn:aws:iam::%s:role%s*", p.Account, StackRolePath(p.Project, p.Stack))
+}
+
+// passTaskRoles lets a role hand the stack's task and execution roles to ECS tasks.
+func (p PolicyScope) passTaskRoles() Statement {
+	return allow("PassStackRoles", []string{"iam:PassRole"}, p.stackRoles()).
+		when("StringEquals", map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+}
+
+// PreviewPolicy lets a pull request's `pulumi preview` read what the program looks up.
+func (p PolicyScope) PreviewPolicy() PolicyDocument { return Policy(p.readStatements()...) }
+
+// ownTagsIfTagged admits a resource, and a request's new tags, only when they
+// carry this stack's tags or none: every resource fargo makes is tagged, so no
+// other stack's resource passes. For actions whose resources have no name the
+// stack chooses (EC2, load balancers, certificates, scaling targets).
+func (p PolicyScope) ownTagsIfTagged() map[string]any {
+	return map[string]any{
+		"aws:ResourceTag/" + TagProject: p.Project, "aws:ResourceTag/" + TagStack: p.Stack,
+		"aws:RequestTag/" + TagProject: p.Project, "aws:RequestTag/" + TagStack: p.Stack,
+	}
+}
+
+// The deploy role's actions, service by service: what the Terraform AWS provider
+// calls to create, read, update and delete the resources fargo declares.
+var (
+	// DeployReadActions list or describe, and AWS grants them only on every resource.
+	DeployReadActions = []string{
+		"ec2:Describe*", "elasticloadbalancing:Describe*", "application-autoscaling:Describe*",
+		"ecs:DescribeTaskDefinition", "logs:DescribeLogGroups", "ssm:DescribeParameters",
+		"acm:ListCertificates", "cloudwatch:DescribeAlarms", "dynamodb:ListTables",
+	}
+	// DeployEc2Actions manage the network; every one is held to the stack's tags.
+	DeployEc2Actions = []string{
+		"ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
+		"ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
+		"ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
+		"ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ReplaceRoute",
+		"ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:ReplaceRouteTableAssociation",
+		"ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress",
+		"ec2:CreateNatGateway", "ec2:DeleteNatGateway",
+		"ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup",
+		"ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
+		"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:ModifySecurityGroupRules",
+		"ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+		"ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint", "ec2:DeleteVpcEndpoints",
+		"ec2:RunInstances", "ec2:TerminateInstances", "ec2:StartInstances", "ec2:StopInstances",
+		"ec2:ModifyInstanceAttribute", "ec2:ModifyInstanceMetadataOptions", "ec2:ModifyInstanceCreditSpecification",
+		"ec2:CreateTags", "ec2:DeleteTags",
+	}
+	// DeployLoadBalancerActions manage the load balancer, its target groups,
+	// listeners and rules; every one is held to the stack's tags.
+	DeployLoadBalancerActions = []string{
+		"elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer",
+		"elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetSecurityGroups",
+		"elasticloadbalancing:SetSubnets", "elasticloadbalancing:SetIpAddressType",
+		"elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup",
+		"elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+		"elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener", "elasticloadbalancing:ModifyListener",
+		"elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
+		"elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule",
+		"elasticloadbalancing:SetRulePriorities",
+		"elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
+	}
+	// DeployScalingActions manage the services' scaling; held to the stack's tags.
+	DeployScalingActions = []string{
+		"application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+		"application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+		"application-autoscaling:TagResource", "application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource",
+	}
+	// DeployCertificateActions manage the site's certificate; held to the stack's tags.
+	DeployCertificateActions = []string{
+		"acm:RequestCertificate", "acm:DeleteCertificate", "acm:DescribeCertificate", "acm:GetCertificate",
+		"acm:ListTagsForCertificate", "acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate", "acm:UpdateCertificateOptions",
+	}
+	// DeployUnscopableActions change something AWS only grants on every resource.
+	// Each one's residual risk is written beside it in the README.
+	DeployUnscopableActions = []string{"ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"}
+)
+
+// DeployPolicy lets `pulumi up` manage exactly the stack's resources: by the
+// names the stack gives them where it names them (repositories, cluster and
+// services, tables, log groups, parameters, roles, budget, alarms), by its tags
+// where AWS chooses the name (network, load balancer, certificate, scaling), and
+// by record name in the hosted zone. It reaches no other stack's resource
+// (check IAM.STACK); what AWS cannot scope is listed in DeployUnscopableActions.
+func (p PolicyScope) DeployPolicy() PolicyDocument {
+	prefix := StackNamePrefix(p.Project, p.Stack)
+	cluster := ClusterName(p.Project, p.Stack)
+	logs := p.arn("logs", "log-group:"+strings.TrimSuffix(LogGroupName(p.Project, p.Stack, "*"), "*")+"*")
+	tagged := p.ownTagsIfTagged()
+	statements := append(p.readStatements(),
+		allow("Describe", DeployReadActions, "*"),
+		allow("Network", DeployEc2Actions, "*").when("StringEqualsIfExists", tagged),
+		allow("LoadBalancer", DeployLoadBalancerActions, "*").when("StringEqualsIfExists", tagged),
+		allow("Scaling", DeployScalingActions, "*").when("StringEqualsIfExists", tagged),
+		allow("Certificate", DeployCertificateActions, "*").when("StringEqualsIfExists", tagged),
+		allow("TaskDefinitions", DeployUnscopableActions, "*"),
+		allow("Repositories", []string{
+			"ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:ListImages",
+			"ecr:BatchDeleteImage", "ecr:ListTagsForResource", "ecr:TagResource", "ecr:UntagResource",
+			"ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy",
+			"ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
+			"ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy", "ecr:DeleteRepositoryPolicy",
+		}, p.arn("ecr", "repository/"+prefix+"*")),
+		allow("Cluster", []string{
+			"ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters", "ecs:UpdateCluster", "ecs:UpdateClusterSettings",
+			"ecs:PutClusterCapacityProviders", "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:DescribeServices",
+			"ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
+		}, p.arn("ecs", "cluster/"+cluster), p.arn("ecs", "service/"+cluster+"/*"), p.arn("ecs", "task-definition/"+prefix+"*:*")),
+		allow("Tables", []string{
+			"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:Describe*",
+			"dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:GetResourcePolicy",
+			"dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:ListTagsOfResource",
+		}, p.arn("dynamodb", "table/"+prefix+"*")),
+		allow("LogGroups", []string{
+			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+			"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup",
+		}, logs),
+		// The target tracking alarms Application Auto Scaling keeps for each service.
+		allow("ScalingAlarms", []string{"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"},
+			p.arn("cloudwatch", "alarm:TargetTracking-service/"+cluster+"/*")),
+		allow("Parameters", []string{
+			"ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter",
+			"ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
+		}, p.imageTagParameters()),
+		allow("Budget", []string{"budgets:ViewBudget", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"},
+			fmt.Sprintf("arn:aws:budgets::%s:budget/%s", p.Account, BudgetName(p.Project, p.Stack))),
+		allow("StackRoles", []string{
+			"iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+			"iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+			"iam:ListRolePolicies", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription",
+		}, p.stackRoles()),
+		p.passTaskRoles(),
+		allow("ServiceLinkedRoles", []string{"iam:CreateServiceLinkedRole"}, fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/*", p.Account)).
+			when("StringEquals", map[string]any{"iam:AWSServiceName": []string{
+				"ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"}}),
+	)
+	return Policy(append(statements, p.siteStatements()...)...)
+}
+
+// AcmValidationLabel matches the label ACM puts before a name it validates: an
+// underscore and 32 hexadecimal digits, one character per "?".
+const AcmValidationLabel = "_????????????????????????????????"
+
+// siteStatements let the deploy role change exactly the site's records (its alias
+// and its certificate's validation record) in a zone other stacks may share.
+func (p PolicyScope) siteStatements() []Statement {
+	if p.Domain == nil {
+		return nil
+	}
+	site := p.Domain.Name()
+	out := []Statement{
+		allow("SiteRecords", []string{"route53:ChangeResourceRecordSets"}, "arn:aws:route53:::hostedzone/*").
+			when("ForAllValues:StringLike", map[string]any{
+				"route53:ChangeResourceRecordSetsNormalizedRecordNames": []string{site, AcmValidationLabel + "." + site},
+			}),
+		allow("SiteZone", []string{"route53:ListResourceRecordSets", "route53:GetChange"}, "arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
+	}
+	if p.Domain.CreateZone {
+		// Route 53 has no tag conditions, so deleting or retagging a zone is left
+		// to the administrator's destroy: a zone never changes otherwise.
+		out = append(out, allow("CreateZone", []string{"route53:CreateHostedZone"}, "*"))
+	}
+	return out
+}
+
+// Rollout actions, from the aws-actions ECR login and ECS deploy documentation.
+var (
+	EcrPushActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:DescribeImages",
+		"ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}
+	TaskDefinitionActions = []string{"ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"}
+)
+
+// RolloutPolicy lets an app rollout push to the stack's repositories, record the
+// tag, replace the task definitions and update the stack's services. It names
+// them by the stack's patterns, never service by service, so adding or removing a
+// service leaves it unchanged: the CI roles (under /fargo-ci/, out of the deploy
+// role's reach) never need an update.
+func (p PolicyScope) RolloutPolicy() PolicyDocument {
+	prefix := StackNamePrefix(p.Project, p.Stack)
+	cluster := ClusterName(p.Project, p.Stack)
+	return Policy(append(p.readStatements(),
+		allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, "*"),
+		allow("EcrPush", EcrPushActions, p.arn("ecr", "repository/"+prefix+"*")),
+		allow("RecordImageTag", []string{"ssm:GetParameter", "ssm:PutParameter"}, p.imageTagParameters()),
+		allow("TaskDefinitions", TaskDefinitionActions, "*"),
+		allow("TagTaskDefinitions", []string{"ecs:TagResource"}, p.arn("ecs", "task-definition/"+prefix+"*:*")),
+		allow("Services", []string{"ecs:DescribeServices", "ecs:UpdateService"}, p.arn("ecs", "service/"+cluster+"/*")),
+		allow("ScalingRead", []string{"application-autoscaling:DescribeScalableTargets"}, "*"),
+		allow("Scaling", []string{"application-autoscaling:ListTagsForResource", "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
+			p.arn("application-autoscaling", "scalable-target/*")).when("StringEqualsIfExists", p.ownTagsIfTagged()),
+		p.passTaskRoles(),
+	)...)
+}

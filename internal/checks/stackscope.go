@@ -1,0 +1,167 @@
+package checks
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/fargo-dev/fargo/internal/graph"
+)
+
+// StackTagKey is the tag every resource of a stack carries, naming the stack.
+const StackTagKey = "fargo-stack"
+
+// UnscopableWrites change something AWS grants only on every resource. A policy
+// may hold them and still pass IAM.STACK; each value is the residual risk the
+// README repeats.
+var UnscopableWrites = map[string]string{
+	"ecs:RegisterTaskDefinition":   "may register a revision in another stack's task family; it runs only if that stack's service is updated to it, which needs ecs:UpdateService on that service",
+	"ecs:DeregisterTaskDefinition": "may mark another stack's revision inactive; running tasks and services keep running and scaling on it",
+	"iam:CreateServiceLinkedRole":  "may create AWS's service-linked roles, which belong to the account, not to a stack",
+	"route53:CreateHostedZone":     "may create a new hosted zone, which reaches nothing that exists",
+	"ecr:GetAuthorizationToken":    "gets a registry login, which opens no repository without repository permissions",
+}
+
+// dataReads read what a resource holds, not what it is: never granted across stacks.
+var dataReads = regexp.MustCompile(`^(ssm:GetParameter|secretsmanager:GetSecretValue|dynamodb:(GetItem|BatchGetItem|Query|Scan|ExportTable)|logs:(GetLogEvents|FilterLogEvents|StartQuery)|ecr:(BatchGetImage|GetDownloadUrlForLayer)|kms:Decrypt|s3:GetObject)`)
+
+// metadataRead reports whether an action only lists or describes resources.
+func metadataRead(action string) bool {
+	if dataReads.MatchString(action) {
+		return false
+	}
+	_, verb, _ := strings.Cut(action, ":")
+	for _, p := range []string{"Describe", "List", "Get", "View"} {
+		if strings.HasPrefix(verb, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// iamMatch applies IAM's wildcards: "*" any run of characters, "?" any one.
+func iamMatch(pattern, s string) bool {
+	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
+	ok, _ := regexp.MatchString(re, s)
+	return ok
+}
+
+// otherStacks are the names a probe gives another stack: an unrelated one, and
+// one that extends this stack's name, which a pattern without a delimiter catches.
+func otherStacks(stack string) []string { return []string{"zzother", stack + "2"} }
+
+// reachesOtherStack reports whether a resource pattern that names this stack also
+// matches the same resource of another stack. Only the ARN's resource part is
+// rewritten, so a stack named like an ARN field is not confused with it.
+func reachesOtherStack(pattern, stack string) bool {
+	parts := strings.SplitN(pattern, ":", 6)
+	if len(parts) < 6 {
+		return true
+	}
+	for _, other := range otherStacks(stack) {
+		probe := strings.NewReplacer("*", "x", "?", "x").Replace(strings.ReplaceAll(parts[5], stack, other))
+		if iamMatch(pattern, strings.Join(append(parts[:5:5], probe), ":")) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesStack reports whether a resource pattern holds the stack's name.
+func namesStack(pattern, stack string) bool {
+	parts := strings.SplitN(pattern, ":", 6)
+	return len(parts) == 6 && strings.Contains(parts[5], stack)
+}
+
+// awsOwned is a resource in no account, such as AWS's public SSM parameters.
+func awsOwned(pattern string) bool {
+	parts := strings.SplitN(pattern, ":", 6)
+	return len(parts) == 6 && parts[4] == "" && parts[2] == "ssm"
+}
+
+// tagScoped reports whether a statement holds its resources to the stack's tag.
+func (s statement) tagScoped(stack string) bool {
+	for _, op := range []string{"StringEquals", "StringEqualsIfExists"} {
+		if s.Condition[op]["aws:ResourceTag/"+StackTagKey] == stack {
+			return true
+		}
+	}
+	return false
+}
+
+// recordScoped reports whether a statement holds Route 53 changes to names under
+// the stack's own site names.
+func (s statement) recordScoped(sites []string) bool {
+	names := stringList(s.Condition["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"])
+	if len(names) == 0 || len(sites) == 0 {
+		return false
+	}
+	for _, n := range names {
+		own := false
+		for _, site := range sites {
+			if n == site || (strings.HasSuffix(n, "."+site) && !strings.Contains(strings.TrimSuffix(n, "."+site), "*")) {
+				own = true
+			}
+		}
+		if !own {
+			return false
+		}
+	}
+	return true
+}
+
+// crossStackReach lists what one statement may do to another stack's resources.
+func (s statement) crossStackReach(stack string, sites []string) []string {
+	if s.Effect != "Allow" || s.tagScoped(stack) || s.recordScoped(sites) {
+		return nil
+	}
+	var out []string
+	for _, r := range s.Resource {
+		if awsOwned(r) || (namesStack(r, stack) && !reachesOtherStack(r, stack)) {
+			continue
+		}
+		for _, a := range s.Action {
+			if _, residual := UnscopableWrites[a]; residual || metadataRead(a) {
+				continue
+			}
+			out = append(out, a+" on "+r)
+		}
+	}
+	return out
+}
+
+// stackScoped is IAM.STACK: every policy of the stack reaches only the stack's own
+// resources, by name (tested against another stack's names), by the stack's tag,
+// or by the site's record names. Listing and describing, and UnscopableWrites,
+// are the written-down residue.
+func stackScoped(g *graph.Export) []Finding {
+	stack := g.StackName()
+	var sites []string
+	for _, c := range g.Resources("aws:acm/certificate:Certificate") {
+		sites = append(sites, c.String("domainName"))
+	}
+	var out []Finding
+	docs := policyDocuments(g)
+	for _, urn := range sortedKeys(docs) {
+		var reach []string
+		for _, doc := range docs[urn] {
+			sts, err := parseStatements(doc)
+			if err != nil {
+				continue // IAM.1 reports unreadable policies
+			}
+			for _, s := range sts {
+				reach = append(reach, s.crossStackReach(stack, sites)...)
+			}
+		}
+		slices.Sort(reach)
+		reach = slices.Compact(reach)
+		if len(reach) > 0 {
+			out = append(out, fail(urn, "may touch another stack's resources: %s", strings.Join(reach, "; ")))
+		} else {
+			out = append(out, pass(urn, "reaches only stack %s's resources (by name, tag or record name)", stack))
+		}
+	}
+	return out
+}
+
+func stackOf(g *graph.Export) string { return g.StackName() }

@@ -1,0 +1,57 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCrossStackReach(t *testing.T) {
+	tag := func(op, stack string) map[string]map[string]any {
+		return map[string]map[string]any{op: {"aws:ResourceTag/fargo-stack": stack, "aws:RequestTag/fargo-stack": stack}}
+	}
+	records := func(names ...any) map[string]map[string]any {
+		return map[string]map[string]any{"ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": names}}
+	}
+	cases := []struct {
+		name      string
+		action    string
+		resource  string
+		condition map[string]map[string]any
+		reaches   bool
+	}{
+		{"own parameters by path", "ssm:PutParameter", "arn:aws:ssm:r:1:parameter/fargo/dev/*/image-tag", nil, false},
+		{"every stack's parameters", "ssm:GetParameter", "arn:aws:ssm:r:1:parameter/fargo/*", nil, true},
+		{"own repositories by delimited prefix", "ecr:PutImage", "arn:aws:ecr:r:1:repository/fargo-dev-*", nil, false},
+		{"a prefix that dev2's names extend", "ecr:PutImage", "arn:aws:ecr:r:1:repository/fargo-dev*", nil, true},
+		{"own cluster's services", "ecs:UpdateService", "arn:aws:ecs:r:1:service/fargo-dev/*", nil, false},
+		{"any cluster's services", "ecs:UpdateService", "arn:aws:ecs:r:1:service/*", nil, true},
+		{"own tables", "dynamodb:DeleteTable", "arn:aws:dynamodb:r:1:table/fargo-dev-*", nil, false},
+		{"a write on every resource", "ec2:DeleteVpc", "*", nil, true},
+		{"a write held to the stack's tag", "ec2:DeleteVpc", "*", tag("StringEquals", "dev"), false},
+		{"a write held to the stack's tag where tagged", "ec2:DeleteVpc", "*", tag("StringEqualsIfExists", "dev"), false},
+		{"a write held to another stack's tag", "ec2:DeleteVpc", "*", tag("StringEquals", "prod"), true},
+		{"listing on every resource", "ec2:DescribeVpcs", "*", nil, false},
+		{"a data read on every resource", "ssm:GetParameter", "*", nil, true},
+		{"AWS's public parameter", "ssm:GetParameter", "arn:aws:ssm:r::parameter/aws/service/ami", nil, false},
+		{"a written-down unscopable write", "ecs:RegisterTaskDefinition", "*", nil, false},
+		{"the site's own records", "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/*", records("dev.example.com", "_????.dev.example.com"), false},
+		{"records beside the site", "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/*", records("dev.example.com", "*.example.com"), true},
+		{"any record", "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/*", nil, true},
+		{"own roles by path", "iam:PassRole", "arn:aws:iam::1:role/fargo/dev/*", nil, false},
+		{"a stack named like an ARN field", "iam:PassRole", "arn:aws:iam::1:role/*", nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := statement{Effect: "Allow", Action: []string{c.action}, Resource: []string{c.resource}, Condition: c.condition}
+			reach := s.crossStackReach("dev", []string{"dev.example.com"})
+			if got := len(reach) > 0; got != c.reaches {
+				t.Errorf("reaches another stack: %v (%v), want %v", got, reach, c.reaches)
+			}
+		})
+	}
+	// A stack named "aws" is not confused with the ARN's partition.
+	s := statement{Effect: "Allow", Action: []string{"ecs:UpdateService"}, Resource: []string{"arn:aws:ecs:r:1:service/*"}}
+	if reach := s.crossStackReach("aws", nil); len(reach) == 0 || !strings.Contains(reach[0], "service/*") {
+		t.Errorf("stack aws: %v, want the service pattern reported", reach)
+	}
+}
