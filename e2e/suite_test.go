@@ -47,6 +47,59 @@ type suite struct {
 	details map[string][]string
 	// prod holds prod's names while it ran beside dev, for ci/roles.
 	prod prodNames
+	// admin records what each stack's own operations called, for ci/roles.
+	admin adminCalls
+}
+
+// adminCalls are the emulator calls each stack's operations made (up, destroy),
+// as ranges of the call log, and the tags of every resource the stacks held.
+type adminCalls struct {
+	ranges map[string][][2]int
+	// tags maps a resource's id and ARN to its tags.
+	tags map[string]map[string]string
+	// scalableTargets maps a scaling target's resource id to its ARN.
+	scalableTargets map[string]string
+	// associations maps a route table association's id to its route table and
+	// subnet, which IAM authorizes a disassociation against.
+	associations map[string][]string
+}
+
+// operation runs one operation of a stack's administrator and records its calls
+// and, after an up, the tags of what the stack then holds.
+func (s *suite) operation(t *testing.T, stack string, remember bool, fn func()) {
+	t.Helper()
+	log := callLog{s.project.moto.calls}
+	from := log.mark(t)
+	defer func() {
+		s.admin.ranges[stack] = append(s.admin.ranges[stack], [2]int{from, log.mark(t)})
+	}()
+	fn()
+	if !remember {
+		return
+	}
+	exp := s.export(t, stack)
+	for _, r := range exp.Deployment.Resources {
+		tags := map[string]string{}
+		if m, ok := r.Outputs["tagsAll"].(map[string]any); ok {
+			for k, v := range m {
+				tags[k] = fmt.Sprint(v)
+			}
+		}
+		if len(tags) == 0 {
+			continue
+		}
+		for _, key := range []string{r.ID, fmt.Sprint(r.Outputs["arn"])} {
+			if key != "" && key != "<nil>" {
+				s.admin.tags[key] = tags
+			}
+		}
+		if r.Type == "aws:appautoscaling/target:Target" {
+			s.admin.scalableTargets[fmt.Sprint(r.Outputs["resourceId"])] = fmt.Sprint(r.Outputs["arn"])
+		}
+	}
+	for _, r := range exp.Resources("aws:ec2/routeTableAssociation:RouteTableAssociation") {
+		s.admin.associations[r.ID] = []string{r.String("routeTableId"), r.String("subnetId")}
+	}
 }
 
 // note adds a line to the current scenario's detail in the report.
@@ -87,10 +140,13 @@ func (s *suite) stack(t *testing.T, name string) *auto.Stack {
 func (s *suite) up(t *testing.T, stack string, opts ...optup.Option) auto.UpResult {
 	t.Helper()
 	opts = append(opts, optup.ProgressStreams(s.project.logs), optup.ErrorProgressStreams(s.project.logs))
-	res, err := s.stack(t, stack).Up(s.ctx, opts...)
-	if err != nil {
-		t.Fatalf("pulumi up --stack %s: %v\nmoto log tail:\n%s", stack, err, tail(s.project.moto.log, 20))
-	}
+	var res auto.UpResult
+	s.operation(t, stack, true, func() {
+		var err error
+		if res, err = s.stack(t, stack).Up(s.ctx, opts...); err != nil {
+			t.Fatalf("pulumi up --stack %s: %v\nmoto log tail:\n%s", stack, err, tail(s.project.moto.log, 20))
+		}
+	})
 	return res
 }
 
@@ -202,7 +258,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &suite{t: t, ctx: context.Background(), project: proj, stacks: map[string]*auto.Stack{},
-		report: report{Resources: map[string]int{}}, details: map[string][]string{}}
+		report: report{Resources: map[string]int{}}, details: map[string][]string{},
+		admin: adminCalls{ranges: map[string][][2]int{}, tags: map[string]map[string]string{}, scalableTargets: map[string]string{}, associations: map[string][]string{}}}
 	t.Cleanup(func() { s.writeReport(t) })
 
 	// The administrator's one-time account setup the README describes.
@@ -528,7 +585,9 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 
 func (s *suite) devDestroy(t *testing.T) {
 	prodBefore := resourceKeys(s.export(t, "prod"))
-	res, err := s.stack(t, "dev").Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs))
+	var res auto.DestroyResult
+	var err error
+	s.operation(t, "dev", false, func() { res, err = s.stack(t, "dev").Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs)) })
 	if err != nil {
 		t.Fatalf("destroy dev: %v", err)
 	}
@@ -595,7 +654,8 @@ func (s *suite) gone(t *testing.T, arn string) bool {
 
 func (s *suite) prodProtected(t *testing.T) {
 	st := s.stack(t, "prod")
-	_, err := st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs))
+	var err error
+	s.operation(t, "prod", false, func() { _, err = st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs)) })
 	if err == nil || !(strings.Contains(err.Error(), "because it is protected") || strings.Contains(err.Error(), "deletion protection is enabled")) {
 		t.Fatalf("destroy of prod: %v, want a stop at the protected resources", err)
 	}
@@ -623,7 +683,8 @@ func (s *suite) prodProtected(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("pulumi state unprotect: %v\n%s", err, out)
 	}
-	res, err := st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs))
+	var res auto.DestroyResult
+	s.operation(t, "prod", false, func() { res, err = st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs)) })
 	if err != nil {
 		t.Fatalf("destroy of prod after the procedure: %v", err)
 	}

@@ -196,6 +196,9 @@ func (p PolicyScope) DeployPolicy() PolicyDocument {
 			"dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:GetResourcePolicy",
 			"dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:ListTagsOfResource",
 		}, p.arn("dynamodb", "table/"+prefix+"*")),
+		// Encrypted tables name DynamoDB's AWS managed key by its alias.
+		allow("TableKey", []string{"kms:DescribeKey"}, p.arn("kms", "key/*")).
+			when("StringEquals", map[string]any{"kms:RequestAlias": "alias/aws/dynamodb"}),
 		allow("LogGroups", []string{
 			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
 			"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup",
@@ -228,24 +231,21 @@ const AcmValidationLabel = "_????????????????????????????????"
 
 // siteStatements let the deploy role change exactly the site's records (its alias
 // and its certificate's validation record) in a zone other stacks may share.
+// Creating, tagging and deleting a zone (createZone) are left to the
+// administrator: Route 53 offers no condition that tells one stack's zone from
+// another's.
 func (p PolicyScope) siteStatements() []Statement {
 	if p.Domain == nil {
 		return nil
 	}
 	site := p.Domain.Name()
-	out := []Statement{
+	return []Statement{
 		allow("SiteRecords", []string{"route53:ChangeResourceRecordSets"}, "arn:aws:route53:::hostedzone/*").
 			when("ForAllValues:StringLike", map[string]any{
 				"route53:ChangeResourceRecordSetsNormalizedRecordNames": []string{site, AcmValidationLabel + "." + site},
 			}),
 		allow("SiteZone", []string{"route53:ListResourceRecordSets", "route53:GetChange"}, "arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
 	}
-	if p.Domain.CreateZone {
-		// Route 53 has no tag conditions, so deleting or retagging a zone is left
-		// to the administrator's destroy: a zone never changes otherwise.
-		out = append(out, allow("CreateZone", []string{"route53:CreateHostedZone"}, "*"))
-	}
-	return out
 }
 
 // Rollout actions, from the aws-actions ECR login and ECS deploy documentation.

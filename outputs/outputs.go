@@ -48,7 +48,7 @@ var All = []Output{
 	{RepositoryNames, "map[service]string", "ECR repository name per service", `{"backend":"fargo-dev-backend"}`, ""},
 	{AlbDNSName, "string", "the load balancer's DNS name", "web-1a2b3c4-123456789.ap-northeast-2.elb.amazonaws.com", ""},
 	{URL, "string", "where the site answers: https://<domain> with a domain, else http://<albDnsName>", "https://www.example.com", ""},
-	{ClusterName, "string", "ECS cluster name", "app-1a2b3c4", ""},
+	{ClusterName, "string", "ECS cluster name, `<project>-<stack>`", "fargo-dev", ""},
 	{ServiceNames, "map[service]string", "ECS service name per service", `{"backend":"app-backend-1a2b3c4"}`, ""},
 	{LogGroupNames, "map[service]string", "CloudWatch log group per service", `{"backend":"/ecs/fargo-dev/backend"}`, ""},
 	{ImageTagParameters, "map[service]string", "SSM parameter holding the image tag each service runs (written by rollouts)", `{"backend":"/fargo/dev/backend/image-tag"}`, "services built from their repository"},

@@ -248,7 +248,10 @@ def record_calls():
             scope = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
             body = self.body.decode() if isinstance(self.body, bytes) else (self.body or "")
             try:
-                params = json.loads(body) if body.lstrip().startswith("{") else self._get_params()
+                if isinstance(body, dict):  # DynamoDB's handler has parsed it already
+                    params = body
+                else:
+                    params = json.loads(body) if body.lstrip().startswith("{") else self._get_params()
             except Exception:  # noqa: BLE001 - some protocols have no parsable params
                 params = {}
             line = json.dumps({

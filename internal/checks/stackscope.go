@@ -18,7 +18,6 @@ var UnscopableWrites = map[string]string{
 	"ecs:RegisterTaskDefinition":   "may register a revision in another stack's task family; it runs only if that stack's service is updated to it, which needs ecs:UpdateService on that service",
 	"ecs:DeregisterTaskDefinition": "may mark another stack's revision inactive; running tasks and services keep running and scaling on it",
 	"iam:CreateServiceLinkedRole":  "may create AWS's service-linked roles, which belong to the account, not to a stack",
-	"route53:CreateHostedZone":     "may create a new hosted zone, which reaches nothing that exists",
 	"ecr:GetAuthorizationToken":    "gets a registry login, which opens no repository without repository permissions",
 }
 
