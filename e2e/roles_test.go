@@ -27,9 +27,9 @@ type apiCall struct {
 // iamRequest is what AWS authorizes for a call: an action on a resource, with
 // the context keys a condition may test.
 type iamRequest struct {
-	Role     string            `json:"role"`
-	Action   string            `json:"action"`
-	Resource string            `json:"resource"`
+	Role     string         `json:"role"`
+	Action   string         `json:"action"`
+	Resource string         `json:"resource"`
 	Context  map[string]any `json:"context,omitempty"`
 }
 
@@ -391,7 +391,6 @@ func unique(reqs []iamRequest) []iamRequest {
 	return out
 }
 
-
 // prodNames are what prod's resources were called when it ran beside dev.
 type prodNames struct {
 	cluster  string
@@ -659,7 +658,7 @@ func TestPolicyEvaluator(t *testing.T) {
 	}{
 		{iamRequest{Action: "ec2:DeleteVpc", Resource: "arn:vpc", Context: map[string]any{"aws:ResourceTag/fargo-stack": "dev"}}, true},
 		{iamRequest{Action: "ec2:DeleteVpc", Resource: "arn:vpc", Context: map[string]any{"aws:ResourceTag/fargo-stack": "prod"}}, false},
-		{iamRequest{Action: "ec2:DeleteVpc", Resource: "arn:vpc"}, true}, // IfExists: an untagged resource
+		{iamRequest{Action: "ec2:DeleteVpc", Resource: "arn:vpc"}, true},                            // IfExists: an untagged resource
 		{iamRequest{Action: "iam:PassRole", Resource: "arn:aws:iam::1:role/fargo/dev/task"}, false}, // the key is absent
 		{iamRequest{Action: "iam:PassRole", Resource: "arn:aws:iam::1:role/fargo/dev/task", Context: map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}, true},
 		{iamRequest{Action: "iam:PassRole", Resource: "arn:aws:iam::1:role/fargo/dev/task", Context: map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}}, false},
