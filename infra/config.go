@@ -214,22 +214,87 @@ const (
 	DefaultLogRetentionDays    = 30
 )
 
-// CheckKeys refuses a fully qualified key in the fargo namespace that the program
-// does not read: a typo must not fall back to a default silently.
+// AwsProviderKeys are the aws: keys the AWS provider reads (pulumi-aws v6.83.4's
+// config package); fargo itself reads only aws:region.
+var AwsProviderKeys = []string{
+	"accessKey", "allowedAccountIds", "assumeRole", "assumeRoleWithWebIdentity", "customCaBundle", "defaultTags",
+	"ec2MetadataServiceEndpoint", "ec2MetadataServiceEndpointMode", "endpoints", "forbiddenAccountIds", "httpProxy",
+	"httpsProxy", "ignoreTags", "insecure", "maxRetries", "noProxy", "profile", "region", "retryMode",
+	"s3UsEast1RegionalEndpoint", "s3UsePathStyle", "secretKey", "sharedConfigFiles", "sharedCredentialsFiles",
+	"skipCredentialsValidation", "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId",
+	"stsRegion", "token", "tokenBucketRateLimiterCapacity", "useDualstackEndpoint", "useFipsEndpoint",
+}
+
+// CheckKeys refuses every fully qualified key that nothing reads: a fargo key the
+// program does not know, an aws key the provider does not know, or a namespace
+// that is neither (pulumi: keys are Pulumi's own). A typo must not fall back to a
+// default silently; where one known key is close, the error suggests it.
 func CheckKeys(keys []string) error {
-	sorted := append([]string(nil), keys...)
-	sort.Strings(sorted)
-	for _, k := range sorted {
-		ns, name, _ := strings.Cut(k, ":")
-		if ns == Namespace && !slices.Contains(ConfigKeys, name) {
-			known := make([]string, len(ConfigKeys))
-			for i, c := range ConfigKeys {
-				known[i] = fullKey(c)
-			}
-			return errorf(k, "unknown key; fargo reads %s", strings.Join(known, ", "))
+	known := map[string][]string{Namespace: ConfigKeys, "aws": AwsProviderKeys}
+	var all []string
+	for ns, names := range known {
+		for _, n := range names {
+			all = append(all, ns+":"+n)
 		}
 	}
-	return nil
+	var errs []error
+	for _, k := range slices.Sorted(slices.Values(keys)) {
+		ns, name, _ := strings.Cut(k, ":")
+		switch names, ok := known[ns]; {
+		case ns == "pulumi" || (ok && slices.Contains(names, name)):
+			continue
+		case ok:
+			var list []string
+			for _, n := range names {
+				list = append(list, ns+":"+n)
+			}
+			msg := "unknown key" + didYouMean(k, all) + "; "
+			if ns == Namespace {
+				msg += "fargo reads " + strings.Join(list, ", ")
+			} else {
+				msg += "the AWS provider reads " + strings.Join(list, ", ")
+			}
+			errs = append(errs, errorf(k, "%s", msg))
+		default:
+			errs = append(errs, errorf(k, "unknown namespace %q%s; keys are fargo:<key> (fargo's own), aws:<key> (the AWS provider's) or pulumi:<key>", ns, didYouMean(k, all)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// didYouMean names the one candidate within two edits of s, if there is one.
+func didYouMean(s string, candidates []string) string {
+	var close []string
+	for _, c := range candidates {
+		if editDistance(strings.ToLower(s), strings.ToLower(c)) <= 2 {
+			close = append(close, c)
+		}
+	}
+	if len(close) != 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", close[0])
+}
+
+// editDistance is the Levenshtein distance between two strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // ConfigError is a configuration value the program refuses.
@@ -243,6 +308,28 @@ type ConfigError struct {
 // Error reads "key: message", the one line the user sees.
 func (e *ConfigError) Error() string { return e.Key + ": " + e.Msg }
 
+// ConfigErrors lists every ConfigError in err, which ParseConfig joins so that a
+// stack file's mistakes are reported all at once.
+func ConfigErrors(err error) []*ConfigError {
+	var out []*ConfigError
+	var walk func(error)
+	walk = func(e error) {
+		switch u := e.(type) {
+		case nil:
+		case *ConfigError:
+			out = append(out, u)
+		case interface{ Unwrap() []error }:
+			for _, inner := range u.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
 func errorf(key, format string, args ...any) error {
 	return &ConfigError{Key: key, Msg: fmt.Sprintf(format, args...)}
 }
@@ -250,30 +337,33 @@ func errorf(key, format string, args ...any) error {
 // ParseConfig decodes and validates the stack's configuration. get returns the raw
 // string of a fully qualified key (objects as JSON), as pulumi.Context.GetConfig does.
 func ParseConfig(project, stack string, get func(key string) (string, bool)) (*Config, error) {
+	var errs []error
 	if !stackNamePattern.MatchString(project) {
-		return nil, errorf("Pulumi.yaml name", "%q is not a usable project name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter", project)
+		errs = append(errs, errorf("Pulumi.yaml name", "%q is not a usable project name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter", project))
 	}
 	if !stackNamePattern.MatchString(stack) {
-		return nil, errorf("stack name", "%q is not a usable stack name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter (no hyphens, so that no stack's names start with another's)", stack)
+		errs = append(errs, errorf("stack name", "%q is not a usable stack name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter (no hyphens, so that no stack's names start with another's)", stack))
 	}
 	c := &Config{Project: project, Stack: stack}
 	region, ok := get("aws:region")
-	if !ok || region == "" {
-		return nil, errorf("aws:region", "is not set; set it with `pulumi config set aws:region ap-northeast-2`")
-	}
-	if !regionPattern.MatchString(region) {
-		return nil, errorf("aws:region", "%q is not an AWS region name like ap-northeast-2", region)
+	switch {
+	case !ok || region == "":
+		errs = append(errs, errorf("aws:region", "is not set; set it with `pulumi config set aws:region ap-northeast-2`"))
+	case !regionPattern.MatchString(region):
+		errs = append(errs, errorf("aws:region", "%q is not an AWS region name like ap-northeast-2", region))
 	}
 	c.Region = region
 
+	// Every step runs, so the user sees every mistake at once.
 	steps := []func(get func(string) (string, bool)) error{
 		c.parseNetwork, c.parseServices, c.parseRegistry, c.parseCluster,
 		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables, c.parseGithub,
 	}
 	for _, step := range steps {
-		if err := step(get); err != nil {
-			return nil, err
-		}
+		errs = append(errs, step(get))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -437,6 +527,7 @@ func clip(s string) string {
 func (c *Config) parseNetwork(get func(string) (string, bool)) error {
 	key := fullKey("network")
 	n := NetworkConfig{Cidr: DefaultCidr, AvailabilityZones: DefaultAvailabilityZones, Nat: NatNone}
+	var errs []error
 	if raw, ok := get(key); ok {
 		if err := decodeStrict(key, raw, &n); err != nil {
 			return err
@@ -447,24 +538,24 @@ func (c *Config) parseNetwork(get func(string) (string, bool)) error {
 		return errorf(key+".cidr", "%q is not an IPv4 CIDR block like 10.0.0.0/16", n.Cidr)
 	}
 	if !ip.Equal(ipnet.IP) {
-		return errorf(key+".cidr", "%q has host bits set; did you mean %s?", n.Cidr, ipnet)
+		errs = append(errs, errorf(key+".cidr", "%q has host bits set; did you mean %s?", n.Cidr, ipnet))
 	}
 	if ones, _ := ipnet.Mask.Size(); ones < minVpcPrefix || ones > maxVpcPrefix {
-		return errorf(key+".cidr", "%q is a /%d; allowed sizes are /%d to /%d (AWS allows at most /16, and the address plan cuts the VPC into 16 equal subnet slots, so a /%d leaves /%d subnets)",
-			n.Cidr, ones, minVpcPrefix, maxVpcPrefix, maxVpcPrefix, maxVpcPrefix+subnetSlotBits)
+		errs = append(errs, errorf(key+".cidr", "%q is a /%d; allowed sizes are /%d to /%d (AWS allows at most /16, and the address plan cuts the VPC into 16 equal subnet slots, so a /%d leaves /%d subnets)",
+			n.Cidr, ones, minVpcPrefix, maxVpcPrefix, maxVpcPrefix, maxVpcPrefix+subnetSlotBits))
 	}
 	if !ip.IsPrivate() {
-		return errorf(key+".cidr", "%q is not a private range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16", n.Cidr)
+		errs = append(errs, errorf(key+".cidr", "%q is not a private range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16", n.Cidr))
 	}
 	if n.AvailabilityZones < 2 || n.AvailabilityZones > MaxAvailabilityZones {
-		return errorf(key+".availabilityZones", "%d is not allowed; use 2 to %d (an Application Load Balancer needs at least 2, and the address plan has room for %d)",
-			n.AvailabilityZones, MaxAvailabilityZones, MaxAvailabilityZones)
+		errs = append(errs, errorf(key+".availabilityZones", "%d is not allowed; use 2 to %d (an Application Load Balancer needs at least 2, and the address plan has room for %d)",
+			n.AvailabilityZones, MaxAvailabilityZones, MaxAvailabilityZones))
 	}
 	if !slices.Contains(NatModes, n.Nat) {
-		return errorf(key+".nat", "%q is not allowed; use none (tasks in public subnets, no NAT), single (one NAT gateway), perAz (one NAT gateway per zone) or instance (one NAT instance)", n.Nat)
+		errs = append(errs, errorf(key+".nat", "%q is not allowed; use none (tasks in public subnets, no NAT), single (one NAT gateway), perAz (one NAT gateway per zone) or instance (one NAT instance)", n.Nat))
 	}
 	c.Network = n
-	return nil
+	return errors.Join(errs...)
 }
 
 var (
@@ -515,21 +606,26 @@ func (c *Config) parseServices(get func(string) (string, bool)) error {
 	sort.Strings(names)
 
 	var services []ServiceConfig
+	var errs []error
+	undecodable := false
 	for _, name := range names {
 		s, err := parseService(key, name, entries[name])
-		if err != nil {
-			return err
+		errs = append(errs, err)
+		if s.Name == "" {
+			// Not decodable: keep its name for the checks that need only names,
+			// and judge no routes, which would be guesses.
+			undecodable = true
+			services = append(services, ServiceConfig{Name: name})
+			continue
 		}
-		if err := checkSecretStacks(key+"."+name+".secrets", c.Project, c.Stack, s.Secrets); err != nil {
-			return err
-		}
+		errs = append(errs, checkSecretStacks(key+"."+name+".secrets", c.Project, c.Stack, s.Secrets))
 		services = append(services, s)
 	}
-	if err := checkRoutes(key, services); err != nil {
-		return err
+	if !undecodable {
+		errs = append(errs, checkRoutes(key, services))
 	}
 	c.Services = services
-	return nil
+	return errors.Join(errs...)
 }
 
 func parseService(key, name string, raw json.RawMessage) (ServiceConfig, error) {
@@ -550,77 +646,74 @@ func parseService(key, name string, raw json.RawMessage) (ServiceConfig, error) 
 		return ServiceConfig{}, err
 	}
 	s.Name = name
-	if s.MaxTasks == 0 && !bytes.Contains(raw, []byte(`"maxTasks"`)) {
+	var given struct {
+		MaxTasks *int `json:"maxTasks"`
+	}
+	if json.Unmarshal(raw, &given) == nil && given.MaxTasks == nil {
 		s.MaxTasks = s.MinTasks
 	}
 	return s, validateService(k, s)
 }
 
 func validateService(k string, s ServiceConfig) error {
+	var errs []error
 	if s.Port < 1 || s.Port > 65535 {
-		return errorf(k+".port", "%d is out of range; use 1 to 65535", s.Port)
+		errs = append(errs, errorf(k+".port", "%d is out of range; use 1 to 65535", s.Port))
 	}
 	mems, ok := fargatePairs[s.Cpu]
 	if !ok {
-		return errorf(k+".cpu", "%d is not a Fargate CPU size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", s.Cpu)
-	}
-	if !slices.Contains(mems, s.Memory) {
-		return errorf(k+".memory", "%d MiB is not allowed with cpu %d; Fargate allows %s", s.Memory, s.Cpu, describeMemory(mems))
+		errs = append(errs, errorf(k+".cpu", "%d is not a Fargate CPU size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", s.Cpu))
+	} else if !slices.Contains(mems, s.Memory) {
+		errs = append(errs, errorf(k+".memory", "%d MiB is not allowed with cpu %d; Fargate allows %s", s.Memory, s.Cpu, describeMemory(mems)))
 	}
 	if s.Architecture != "X86_64" && s.Architecture != "ARM64" {
-		return errorf(k+".architecture", "%q is not allowed; use X86_64 or ARM64", s.Architecture)
+		errs = append(errs, errorf(k+".architecture", "%q is not allowed; use X86_64 or ARM64", s.Architecture))
 	}
 	if len(s.Paths) > 5 {
-		return errorf(k+".paths", "has %d patterns; a listener rule takes at most 5", len(s.Paths))
+		errs = append(errs, errorf(k+".paths", "has %d patterns; a listener rule takes at most 5", len(s.Paths)))
 	}
 	for i, p := range s.Paths {
 		if len(p) > 128 || !pathPattern.MatchString(p) {
-			return errorf(fmt.Sprintf("%s.paths[%d]", k, i), "%q is not a load balancer path pattern; it must start with / and use only letters, digits and _-.$/~\"'@:+&*? (at most 128 characters)", p)
+			errs = append(errs, errorf(fmt.Sprintf("%s.paths[%d]", k, i), "%q is not a load balancer path pattern; it must start with / and use only letters, digits and _-.$/~\"'@:+&*? (at most 128 characters)", p))
 		}
 	}
 	if len(s.Paths) > 0 && (s.Priority < 1 || s.Priority > 50000) {
-		return errorf(k+".priority", "%d is not allowed; a path-routed service needs a listener rule priority from 1 to 50000 (lower is matched first)", s.Priority)
+		errs = append(errs, errorf(k+".priority", "%d is not allowed; a path-routed service needs a listener rule priority from 1 to 50000 (lower is matched first)", s.Priority))
 	}
 	if len(s.Paths) == 0 && s.Priority != 0 {
-		return errorf(k+".priority", "is set but the service has no paths; only path-routed services have listener rules")
+		errs = append(errs, errorf(k+".priority", "is set but the service has no paths; only path-routed services have listener rules"))
 	}
 	if len(s.HealthCheckPath) > 1024 || !pathPattern.MatchString(s.HealthCheckPath) || strings.ContainsAny(s.HealthCheckPath, "*?") {
-		return errorf(k+".healthCheckPath", "%q is not a health check path; it must start with / and contain no wildcards", s.HealthCheckPath)
+		errs = append(errs, errorf(k+".healthCheckPath", "%q is not a health check path; it must start with / and contain no wildcards", s.HealthCheckPath))
 	}
 	if s.MinTasks < 1 || s.MinTasks > 1000 {
-		return errorf(k+".minTasks", "%d is not allowed; use 1 to 1000", s.MinTasks)
+		errs = append(errs, errorf(k+".minTasks", "%d is not allowed; use 1 to 1000", s.MinTasks))
 	}
 	if s.MaxTasks < s.MinTasks || s.MaxTasks > 1000 {
-		return errorf(k+".maxTasks", "%d is not allowed; use minTasks (%d) to 1000", s.MaxTasks, s.MinTasks)
+		errs = append(errs, errorf(k+".maxTasks", "%d is not allowed; use minTasks (%d) to 1000", s.MaxTasks, s.MinTasks))
 	}
 	if s.TargetCpuPercent < 10 || s.TargetCpuPercent > 95 {
-		return errorf(k+".targetCpuPercent", "%d is not allowed; use 10 to 95", s.TargetCpuPercent)
+		errs = append(errs, errorf(k+".targetCpuPercent", "%d is not allowed; use 10 to 95", s.TargetCpuPercent))
 	}
 	if s.TargetMemoryPercent < 10 || s.TargetMemoryPercent > 95 {
-		return errorf(k+".targetMemoryPercent", "%d is not allowed; use 10 to 95", s.TargetMemoryPercent)
+		errs = append(errs, errorf(k+".targetMemoryPercent", "%d is not allowed; use 10 to 95", s.TargetMemoryPercent))
 	}
-	if err := validateEnvironment(k+".environment", s.Environment); err != nil {
-		return err
-	}
-	if err := validateSecrets(k+".secrets", s.Secrets, s.Environment); err != nil {
-		return err
-	}
+	errs = append(errs, validateEnvironment(k+".environment", s.Environment), validateSecrets(k+".secrets", s.Secrets, s.Environment))
 	if s.Image != "" && s.Build != nil {
-		return errorf(k, "sets both image and build; choose one")
+		errs = append(errs, errorf(k, "sets both image and build; choose one"))
 	}
 	if s.Image != "" && strings.ContainsAny(s.Image, " \t\n") {
-		return errorf(k+".image", "%q is not an image reference", s.Image)
+		errs = append(errs, errorf(k+".image", "%q is not an image reference", s.Image))
 	}
 	if s.Build != nil && s.Build.Context == "" {
-		return errorf(k+".build.context", "is empty; name the Docker build context directory")
+		errs = append(errs, errorf(k+".build.context", "is empty; name the Docker build context directory"))
 	}
 	if !userPattern.MatchString(s.User) {
-		return errorf(k+".user", "%q is not allowed; give a numeric uid or uid:gid, e.g. 1000", s.User)
+		errs = append(errs, errorf(k+".user", "%q is not allowed; give a numeric uid or uid:gid, e.g. 1000", s.User))
+	} else if uid, _, _ := strings.Cut(s.User, ":"); uid == "0" || strings.Trim(uid, "0") == "" {
+		errs = append(errs, errorf(k+".user", "%q is root; containers run as a non-root user (e.g. 1000, the node user)", s.User))
 	}
-	if uid, _, _ := strings.Cut(s.User, ":"); uid == "0" || strings.Trim(uid, "0") == "" {
-		return errorf(k+".user", "%q is root; containers run as a non-root user (e.g. 1000, the node user)", s.User)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func describeMemory(mems []int) string {
@@ -638,6 +731,7 @@ func describeMemory(mems []int) string {
 var reservedEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}
 
 func validateEnvironment(k string, env map[string]string) error {
+	var errs []error
 	names := make([]string, 0, len(env))
 	for name := range env {
 		names = append(names, name)
@@ -645,17 +739,17 @@ func validateEnvironment(k string, env map[string]string) error {
 	sort.Strings(names)
 	for _, name := range names {
 		if !envNamePattern.MatchString(name) {
-			return errorf(k+"."+name, "is not a valid environment variable name; use letters, digits and _, not starting with a digit")
-		}
-		if slices.Contains(reservedEnv, name) || secretLooking.MatchString(strings.ToUpper(name)) {
-			return errorf(k+"."+name, "looks like a secret; plain environment values are stored in clear text in the task definition, so move it to secrets (an SSM SecureString parameter or a Secrets Manager secret)")
+			errs = append(errs, errorf(k+"."+name, "is not a valid environment variable name; use letters, digits and _, not starting with a digit"))
+		} else if slices.Contains(reservedEnv, name) || secretLooking.MatchString(strings.ToUpper(name)) {
+			errs = append(errs, errorf(k+"."+name, "looks like a secret; plain environment values are stored in clear text in the task definition, so move it to secrets (an SSM SecureString parameter or a Secrets Manager secret)"))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // checkRoutes enforces one default-route service and unique paths and priorities.
 func checkRoutes(key string, services []ServiceConfig) error {
+	var errs []error
 	var defaults []string
 	paths := map[string]string{}
 	priorities := map[int]string{}
@@ -666,45 +760,46 @@ func checkRoutes(key string, services []ServiceConfig) error {
 		}
 		for _, p := range s.Paths {
 			if other, dup := paths[p]; dup {
-				return errorf(key+"."+s.Name+".paths", "%q is already routed to %s; each path pattern goes to one service", p, other)
+				errs = append(errs, errorf(key+"."+s.Name+".paths", "%q is already routed to %s; each path pattern goes to one service", p, other))
 			}
 			paths[p] = s.Name
 		}
 		if other, dup := priorities[s.Priority]; dup {
-			return errorf(key+"."+s.Name+".priority", "%d is already used by %s; priorities must be unique", s.Priority, other)
+			errs = append(errs, errorf(key+"."+s.Name+".priority", "%d is already used by %s; priorities must be unique", s.Priority, other))
 		}
 		priorities[s.Priority] = s.Name
 	}
 	switch len(defaults) {
 	case 1:
-		return nil
 	case 0:
-		return errorf(key, "no service takes the default route; leave paths empty on exactly one service")
+		errs = append(errs, errorf(key, "no service takes the default route; leave paths empty on exactly one service"))
 	default:
-		return errorf(key, "%s all have no paths; exactly one service may take the default route", strings.Join(defaults, ", "))
+		errs = append(errs, errorf(key, "%s all have no paths; exactly one service may take the default route", strings.Join(defaults, ", ")))
 	}
+	return errors.Join(errs...)
 }
 
 func (c *Config) parseRegistry(get func(string) (string, bool)) error {
 	key := fullKey("registry")
 	r := RegistryConfig{UntaggedExpiryDays: DefaultUntaggedExpiryDays, KeepTagged: DefaultKeepTagged}
+	var errs []error
 	if raw, ok := get(key); ok {
 		if err := decodeStrict(key, raw, &r); err != nil {
 			return err
 		}
 	}
 	if r.UntaggedExpiryDays < 1 || r.UntaggedExpiryDays > 3650 {
-		return errorf(key+".untaggedExpiryDays", "%d is not allowed; use 1 to 3650", r.UntaggedExpiryDays)
+		errs = append(errs, errorf(key+".untaggedExpiryDays", "%d is not allowed; use 1 to 3650", r.UntaggedExpiryDays))
 	}
 	if r.KeepTagged < 1 || r.KeepTagged > 10000 {
-		return errorf(key+".keepTagged", "%d is not allowed; keep 1 to 10000 tagged images", r.KeepTagged)
+		errs = append(errs, errorf(key+".keepTagged", "%d is not allowed; keep 1 to 10000 tagged images", r.KeepTagged))
 	}
 	if r.ImmutableTags == nil {
 		t := true
 		r.ImmutableTags = &t
 	}
 	c.Registry = r
-	return nil
+	return errors.Join(errs...)
 }
 
 // logRetentionDays are the values CloudWatch Logs accepts (0, never expire, is refused on purpose).
@@ -713,29 +808,30 @@ var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 func (c *Config) parseCluster(get func(string) (string, bool)) error {
 	key := fullKey("cluster")
 	cl := ClusterConfig{LogRetentionDays: DefaultLogRetentionDays}
+	var errs []error
 	if raw, ok := get(key); ok {
 		if err := decodeStrict(key, raw, &cl); err != nil {
 			return err
 		}
 	}
 	if !slices.Contains(logRetentionDays, cl.LogRetentionDays) {
-		return errorf(key+".logRetentionDays", "%d is not allowed; CloudWatch Logs accepts %v", cl.LogRetentionDays, logRetentionDays)
+		errs = append(errs, errorf(key+".logRetentionDays", "%d is not allowed; CloudWatch Logs accepts %v", cl.LogRetentionDays, logRetentionDays))
 	}
 	cp := cl.Capacity
 	if cp.OnDemandBase < 0 || cp.OnDemandBase > 100000 {
-		return errorf(key+".capacity.onDemandBase", "%d is not allowed; use 0 to 100000", cp.OnDemandBase)
+		errs = append(errs, errorf(key+".capacity.onDemandBase", "%d is not allowed; use 0 to 100000", cp.OnDemandBase))
 	}
 	if cp.OnDemandWeight < 0 || cp.OnDemandWeight > 1000 {
-		return errorf(key+".capacity.onDemandWeight", "%d is not allowed; use 0 to 1000", cp.OnDemandWeight)
+		errs = append(errs, errorf(key+".capacity.onDemandWeight", "%d is not allowed; use 0 to 1000", cp.OnDemandWeight))
 	}
 	if cp.Spot() < 0 || cp.Spot() > 1000 {
-		return errorf(key+".capacity.spotWeight", "%d is not allowed; use 0 to 1000", cp.Spot())
+		errs = append(errs, errorf(key+".capacity.spotWeight", "%d is not allowed; use 0 to 1000", cp.Spot()))
 	}
-	if cp.OnDemandWeight+cp.Spot() == 0 {
-		return errorf(key+".capacity", "onDemandWeight and spotWeight are both 0; at least one must be positive")
+	if cp.OnDemandWeight+cp.Spot() == 0 && cp.OnDemandWeight >= 0 && cp.Spot() >= 0 {
+		errs = append(errs, errorf(key+".capacity", "onDemandWeight and spotWeight are both 0; at least one must be positive"))
 	}
 	c.Cluster = cl
-	return nil
+	return errors.Join(errs...)
 }
 
 // optionalObject returns the raw value of an optional object key, or false when
@@ -790,18 +886,19 @@ func (c *Config) parseDomain(get func(string) (string, bool)) error {
 	if err := decodeStrict(key, raw, &d); err != nil {
 		return err
 	}
+	var errs []error
 	d.Zone = strings.TrimSuffix(d.Zone, ".")
 	if !validDNSName(d.Zone) || !strings.Contains(d.Zone, ".") {
-		return errorf(key+".zone", "%q is not a domain name like example.com (lowercase letters, digits, hyphens and dots)", d.Zone)
+		errs = append(errs, errorf(key+".zone", "%q is not a domain name like example.com (lowercase letters, digits, hyphens and dots)", d.Zone))
 	}
 	if d.Host != "" && (strings.Contains(d.Host, ".") || !dnsLabel.MatchString(d.Host)) {
-		return errorf(key+".host", "%q is not a single DNS label like www; leave it empty for the zone's apex", d.Host)
+		errs = append(errs, errorf(key+".host", "%q is not a single DNS label like www; leave it empty for the zone's apex", d.Host))
 	}
 	if len(d.Name()) > 253 {
-		return errorf(key, "%q is longer than 253 characters", d.Name())
+		errs = append(errs, errorf(key, "%q is longer than 253 characters", d.Name()))
 	}
 	c.Domain = &d
-	return nil
+	return errors.Join(errs...)
 }
 
 func (c *Config) parseBudget(get func(string) (string, bool)) error {
@@ -814,18 +911,19 @@ func (c *Config) parseBudget(get func(string) (string, bool)) error {
 	if err := decodeStrict(key, raw, &b); err != nil {
 		return err
 	}
+	var errs []error
 	if b.MonthlyLimit <= 0 || b.MonthlyLimit > 1_000_000 {
-		return errorf(key+".monthlyLimit", "%v is not allowed; give a monthly amount in USD above 0", b.MonthlyLimit)
+		errs = append(errs, errorf(key+".monthlyLimit", "%v is not allowed; give a monthly amount in USD above 0", b.MonthlyLimit))
 	}
 	if len(b.Emails) == 0 || len(b.Emails) > 10 {
-		return errorf(key+".emails", "has %d addresses; give 1 to 10 (AWS Budgets' limit per alert)", len(b.Emails))
+		errs = append(errs, errorf(key+".emails", "has %d addresses; give 1 to 10 (AWS Budgets' limit per alert)", len(b.Emails)))
 	}
 	for i, e := range b.Emails {
 		addr, err := mail.ParseAddress(e)
 		if err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") {
-			return errorf(fmt.Sprintf("%s.emails[%d]", key, i), "%q is not an email address like ops@example.com", e)
+			errs = append(errs, errorf(fmt.Sprintf("%s.emails[%d]", key, i), "%q is not an email address like ops@example.com", e))
 		}
 	}
 	c.Budget = &b
-	return nil
+	return errors.Join(errs...)
 }

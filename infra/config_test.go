@@ -2,7 +2,6 @@ package infra_test
 
 import (
 	"encoding/json"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -133,18 +132,24 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%s=%s accepted", c.key, c.value)
 			}
-			var cfgErr *infra.ConfigError
-			if !errors.As(err, &cfgErr) {
-				t.Fatalf("error %T %v is not a ConfigError", err, err)
+			problems := infra.ConfigErrors(err)
+			lines := strings.Split(err.Error(), "\n")
+			if len(problems) == 0 || len(problems) != len(lines) {
+				t.Fatalf("error %q is not one ConfigError per line (%d errors, %d lines)", err, len(problems), len(lines))
 			}
-			msg := err.Error()
-			if strings.Contains(msg, "\n") || strings.Contains(msg, "goroutine") {
-				t.Errorf("error is not one line: %q", msg)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q lacks %q", msg, w)
+			found := false
+			for _, line := range lines {
+				if strings.Contains(line, "goroutine") {
+					t.Errorf("error line %q holds a stack trace", line)
 				}
+				all := true
+				for _, w := range c.want {
+					all = all && strings.Contains(line, w)
+				}
+				found = found || all
+			}
+			if !found {
+				t.Errorf("no line of %q holds all of %q", err, c.want)
 			}
 		})
 	}
@@ -173,7 +178,11 @@ func TestUnknownStackKeyIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	copyFile(t, "../Pulumi.yaml", dir+"/Pulumi.yaml")
 	writeFile(t, dir+"/Pulumi.typo.yaml", "config:\n  aws:region: ap-northeast-2\n  fargo:servics: {}\n")
-	_, err := plan.LoadStack(dir, "typo")
+	sc, err := plan.LoadStack(dir, "typo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plan.Run(sc, mocks.Options{})
 	if err == nil || !strings.Contains(err.Error(), "fargo:servics: unknown key") || !strings.Contains(err.Error(), "fargo:services") {
 		t.Errorf("got %v", err)
 	}
@@ -219,7 +228,7 @@ func TestPulumiYamlMatchesCode(t *testing.T) {
 func TestProgramRefusesUnknownKeysFromTheCLI(t *testing.T) {
 	t.Setenv("PULUMI_CONFIG", `{"aws:region":"ap-northeast-2","fargo:domian":"{}"}`)
 	_, err := plan.Run(loadConfig(t, "dev"), mocks.Options{})
-	if err == nil || !strings.Contains(err.Error(), "fargo:domian: unknown key; fargo reads fargo:network") {
+	if err == nil || !strings.Contains(err.Error(), "fargo:domian: unknown key (did you mean fargo:domain?); fargo reads fargo:network") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -275,5 +284,38 @@ func TestStackAndProjectNames(t *testing.T) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestUnknownKeysEverywhere(t *testing.T) {
+	cases := []struct {
+		key  string
+		want string // empty: accepted
+	}{
+		{"fargo:network", ""},
+		{"aws:region", ""},
+		{"aws:skipCredentialsValidation", ""},
+		{"pulumi:tags", ""},
+		{"frago:network", `frago:network: unknown namespace "frago" (did you mean fargo:network?)`},
+		{"aws:regoin", "aws:regoin: unknown key (did you mean aws:region?); the AWS provider reads aws:accessKey"},
+		{"aws:color", "aws:color: unknown key; the AWS provider reads"},
+		{"fargo:servics", "fargo:servics: unknown key (did you mean fargo:services?)"},
+		{"myapp:network", `myapp:network: unknown namespace "myapp"; keys are fargo:<key>`},
+	}
+	for _, c := range cases {
+		t.Run(c.key, func(t *testing.T) {
+			err := infra.CheckKeys([]string{c.key})
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+	// Every unknown key is reported, each on its own line.
+	err := infra.CheckKeys([]string{"frago:network", "aws:regoin", "fargo:network"})
+	if got := len(infra.ConfigErrors(err)); got != 2 {
+		t.Errorf("%d errors for two unknown keys: %v", got, err)
 	}
 }

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -13,11 +14,9 @@ import (
 // Program is the fargo stack. It reads and validates the configuration once, before
 // registering any resource, then composes the components and exports the outputs.
 func Program(ctx *pulumi.Context) error {
-	if err := CheckKeys(cliConfigKeys()); err != nil {
-		return err
-	}
+	keysErr := CheckKeys(cliConfigKeys())
 	cfg, err := ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
-	if err != nil {
+	if err := errors.Join(keysErr, err); err != nil {
 		return err
 	}
 	return Build(ctx, cfg)

@@ -13,10 +13,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
@@ -103,10 +106,41 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	code, err := report(o, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "plan: %v\n", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "plan: %s\n", line)
+		}
 		return 1
 	}
 	return code
+}
+
+// locate puts each configuration error on its own line, prefixed with where its
+// key sits in the stack file, in file order (keys the file does not hold last).
+func locate(cfg *plan.StackConfig, err error) error {
+	problems := infra.ConfigErrors(err)
+	if len(problems) == 0 {
+		return err
+	}
+	type located struct {
+		line int
+		text string
+	}
+	var lines []located
+	for _, p := range problems {
+		l := located{line: cfg.Line(p.Key), text: cfg.File + ": " + p.Error()}
+		if l.line > 0 {
+			l.text = fmt.Sprintf("%s:%d: %s", cfg.File, l.line, p.Error())
+		} else {
+			l.line = math.MaxInt
+		}
+		lines = append(lines, l)
+	}
+	slices.SortStableFunc(lines, func(a, b located) int { return a.line - b.line })
+	texts := make([]string, len(lines))
+	for i, l := range lines {
+		texts[i] = l.text
+	}
+	return errors.New(strings.Join(texts, "\n"))
 }
 
 // load returns the graph to report on: a fresh plan, or an export file.
@@ -120,7 +154,7 @@ func load(o options) (*graph.Export, error) {
 	}
 	res, err := plan.Run(cfg, mocks.Options{ImageTag: o.imageTag})
 	if err != nil {
-		return nil, err
+		return nil, locate(cfg, err)
 	}
 	return res.Export, nil
 }

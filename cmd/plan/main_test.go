@@ -211,3 +211,45 @@ func TestStrictFailsWithoutTheRegister(t *testing.T) {
 		t.Errorf("without --strict a failing check must not fail the command: %d", code)
 	}
 }
+
+func TestEveryMistakeAtOnceInFileOrder(t *testing.T) {
+	body := `config:
+  aws:region: ap-northeast-2
+  frago:network:
+    nat: none
+  fargo:services:
+    web:
+      port: 0
+      cpu: 256
+      memory: 8192
+    api:
+      paths: ["/api/*"]
+      priority: 10
+      user: "0"
+  fargo:budget:
+    monthlyLimit: -5
+    emails: [not-an-address]
+`
+	dir := project(t, "broken", body)
+	code, out, errOut := runPlan("--stack", "broken", "--dir", dir)
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d, output %q", code, out)
+	}
+	want := []string{
+		`plan: Pulumi.broken.yaml:3: frago:network: unknown namespace "frago" (did you mean fargo:network?)`,
+		"plan: Pulumi.broken.yaml:7: fargo:services.web.port: 0 is out of range",
+		"plan: Pulumi.broken.yaml:9: fargo:services.web.memory: 8192 MiB is not allowed with cpu 256",
+		`plan: Pulumi.broken.yaml:13: fargo:services.api.user: "0" is root`,
+		"plan: Pulumi.broken.yaml:15: fargo:budget.monthlyLimit: -5 is not allowed",
+		`plan: Pulumi.broken.yaml:16: fargo:budget.emails[0]: "not-an-address" is not an email address`,
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), errOut)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want it to begin %q", i+1, lines[i], w)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,8 +67,11 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 		ri.ConfigSecretKeys = cfg.SecretKeys
 		ri.DryRun = opts.Preview
 	}
-	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil {
-		return nil, cleanError(err)
+	// The keys are checked as the CLI's PULUMI_CONFIG is at deploy time, and
+	// reported with the values' errors, all at once.
+	keysErr := infra.CheckKeys(slices.Collect(maps.Keys(cfg.Values)))
+	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil || keysErr != nil {
+		return nil, cleanError(errors.Join(keysErr, err))
 	}
 	exp, err := buildExport(mon, outputs)
 	if err != nil {
@@ -75,11 +80,14 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	return &Result{Config: cfg, Export: exp}, nil
 }
 
-// cleanError drops the engine's wrapping so a config error reads as one line.
+// cleanError drops the engine's wrapping so that each config error reads as one line.
 func cleanError(err error) error {
-	var cfgErr *infra.ConfigError
-	if errors.As(err, &cfgErr) {
-		return cfgErr
+	if problems := infra.ConfigErrors(err); len(problems) > 0 {
+		errs := make([]error, len(problems))
+		for i, p := range problems {
+			errs[i] = p
+		}
+		return errors.Join(errs...)
 	}
 	msg := strings.TrimSpace(err.Error())
 	msg = strings.TrimPrefix(msg, "1 error occurred:")

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fargo-dev/fargo/infra"
 	"gopkg.in/yaml.v3"
 )
 
@@ -29,6 +28,62 @@ type StackConfig struct {
 	Values map[string]string
 	// SecretKeys lists the keys whose values were encrypted.
 	SecretKeys []string
+	// File is the stack file's name, and Lines the line of each key and path in
+	// it (fargo:services.web.paths[0]), to point errors at.
+	File  string
+	Lines map[string]int
+}
+
+// Line is where a config error's key, or its nearest enclosing path, sits in the
+// stack file; 0 when the file does not hold it (a default from Pulumi.yaml).
+func (c *StackConfig) Line(key string) int {
+	for k := key; k != ""; {
+		if n, ok := c.Lines[k]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return 0
+}
+
+// keyLines maps every key and path under a stack file's config to its line.
+func keyLines(data []byte, project string) map[string]int {
+	lines := map[string]int{}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return lines
+	}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := path + "." + n.Content[i].Value
+				if path == "" {
+					p = qualify(project, n.Content[i].Value)
+				}
+				lines[p] = n.Content[i].Line
+				walk(n.Content[i+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, item := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				lines[p] = item.Line
+				walk(item, p)
+			}
+		}
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "config" {
+			walk(root.Content[i+1], "")
+		}
+	}
+	return lines
 }
 
 type projectFile struct {
@@ -84,7 +139,9 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 		return nil, err
 	}
 
-	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{}}
+	data, _ := os.ReadFile(stackPath)
+	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{},
+		File: filepath.Base(stackPath), Lines: keyLines(data, project.Name)}
 	for key, entry := range project.Config {
 		full := qualify(project.Name, key)
 		v := entry.Default
@@ -102,9 +159,6 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 	}
 	for key, v := range sf.Config {
 		full := qualify(project.Name, key)
-		if err := infra.CheckKeys([]string{full}); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Base(stackPath), err)
-		}
 		s, secret, err := configString(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", filepath.Base(stackPath), full, err)
