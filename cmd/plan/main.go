@@ -168,12 +168,17 @@ func report(o options, w io.Writer) (int, error) {
 	if o.format == "export" {
 		return 0, writeJSON(w, exp)
 	}
+	// A region without prices leaves the cost unknown; the resources and the
+	// checks are still shown, except where the cost is all that was asked for.
 	est, err := cost.EstimateGraph(exp, o.assumptions)
-	if err != nil {
+	var noPrices *cost.NoPricesError
+	if errors.As(err, &noPrices) && o.format != "cost" {
+		est = nil
+	} else if err != nil {
 		return 1, err
 	}
 	var diff *cost.Diff
-	if o.compare != "" {
+	if o.compare != "" && est != nil {
 		base, err := graph.ReadFile(o.compare)
 		if err != nil {
 			return 1, err
@@ -182,11 +187,12 @@ func report(o options, w io.Writer) (int, error) {
 			return 1, err
 		}
 	}
-	register, err := loadRegister(o)
+	register, registerPath, err := loadRegister(o)
 	if err != nil {
 		return 1, err
 	}
 	findings := checks.Evaluate(exp, register)
+	// --strict fails the command on a failed check, whatever the format.
 	code := 0
 	if o.strict && len(checks.Failed(findings)) > 0 {
 		code = 3
@@ -195,44 +201,54 @@ func report(o options, w io.Writer) (int, error) {
 	switch o.format {
 	case "cost":
 		if diff != nil {
-			return 0, writeJSON(w, struct {
+			return code, writeJSON(w, struct {
 				*cost.Estimate
 				Diff *cost.Diff `json:"diff"`
 			}{est, diff})
 		}
-		return 0, writeJSON(w, est)
+		return code, writeJSON(w, est)
 	case "checks":
 		return code, writeJSON(w, struct {
 			Stack    string           `json:"stack"`
+			Register string           `json:"register"`
 			Summary  checks.Summary   `json:"summary"`
 			Findings []checks.Finding `json:"findings"`
-		}{exp.StackName(), checks.Summarize(findings), findings})
+		}{exp.StackName(), registerPath, checks.Summarize(findings), findings})
 	}
 	if o.input == "" {
+		fmt.Fprintf(w, "Offline plan (Pulumi's mock engine): ids, the account, zone ids and name servers are placeholders; every image tag parameter is assumed to hold %q (--image-tag).\n", o.imageTag)
 		plan.WriteTree(w, exp)
 	} else {
 		fmt.Fprintf(w, "Stack %s in %s: %d resources in %s\n", exp.StackName(), exp.Region(), len(exp.Deployment.Resources), o.input)
 	}
 	fmt.Fprintln(w)
-	cost.WriteTable(w, est)
+	if est == nil {
+		fmt.Fprintf(w, "Monthly cost: unknown, %v.\n", noPrices)
+	} else {
+		cost.WriteTable(w, est)
+	}
 	if diff != nil {
 		fmt.Fprintf(w, "\nCompared with %s:\n", o.compare)
 		cost.WriteDiff(w, diff)
 	}
 	fmt.Fprintln(w)
+	if registerPath == "" {
+		fmt.Fprintf(w, "No exception register (%s not found, no --exceptions): every failing check counts as a failure.\n", filepath.Join(o.dir, "exceptions.yaml"))
+	}
 	checks.WriteSummary(w, findings)
 	return code, nil
 }
 
-// loadRegister reads the exception register: --exceptions, or exceptions.yaml in
-// --dir when it exists.
-func loadRegister(o options) (*checks.Register, error) {
+// loadRegister reads the exception register, --exceptions or exceptions.yaml in
+// --dir when it exists, and says which it read ("" for none).
+func loadRegister(o options) (*checks.Register, string, error) {
 	path := o.exceptions
 	if path == "" {
 		path = filepath.Join(o.dir, "exceptions.yaml")
 		if _, err := os.Stat(path); err != nil {
-			return nil, nil
+			return nil, "", nil
 		}
 	}
-	return checks.ReadRegister(path)
+	reg, err := checks.ReadRegister(path)
+	return reg, path, err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,8 @@ func TestBrokenStackFilesFailCleanly(t *testing.T) {
 		{"NAT per zone in one zone", region + services + "  fargo:network:\n    nat: perAz\n    availabilityZones: 1\n", []string{"fargo:network.availabilityZones", "at least 2"}},
 		{"NAT unknown", region + services + "  fargo:network:\n    nat: gateway\n", []string{"fargo:network.nat", `"gateway"`}},
 		{"more zones than the region", region + services + "  fargo:network:\n    availabilityZones: 6\n", []string{"fargo:network.availabilityZones", "only 4"}},
+		{"more zones than us-west-1", "config:\n  aws:region: us-west-1\n" + services + "  fargo:network:\n    availabilityZones: 3\n", []string{"fargo:network.availabilityZones", "only 2"}},
+		{"a region the plan does not know", "config:\n  aws:region: me-south-1\n" + services, []string{"aws:region", `"me-south-1"`, "internal/mocks/zones.go"}},
 		{"two default routes", region + "  fargo:services:\n    web:\n      port: 80\n    api:\n      port: 81\n", []string{"fargo:services", "api, web", "exactly one"}},
 		{"no default route", region + "  fargo:services:\n    api:\n      paths: [/api/*]\n      priority: 1\n", []string{"fargo:services", "default route"}},
 		{"duplicate path", region + "  fargo:services:\n    web: {}\n    aa:\n      paths: [/x/*]\n      priority: 1\n    bb:\n      paths: [/x/*]\n      priority: 2\n", []string{"fargo:services.bb.paths", "already routed to aa"}},
@@ -125,7 +128,7 @@ func TestFormats(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"fargo:infra:Network", "Outputs:", "Rollout wait", "Monthly cost", "TOTAL", "Checks:"} {
+	for _, want := range []string{`every image tag parameter is assumed to hold "0a1b2c3"`, "fargo:infra:Network", "Outputs (", "Rollout wait", "Monthly cost", "TOTAL", "Checks:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text plan lacks %q", want)
 		}
@@ -250,6 +253,61 @@ func TestEveryMistakeAtOnceInFileOrder(t *testing.T) {
 	for i, w := range want {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("line %d: %q, want it to begin %q", i+1, lines[i], w)
+		}
+	}
+}
+
+func TestUnpricedRegionStillPlansAndChecks(t *testing.T) {
+	dir := project(t, "eu", "config:\n  aws:region: eu-west-1\n"+services)
+	code, out, errOut := runPlan("--stack", "eu", "--dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Stack eu in eu-west-1", "aws:ecs/service:Service", `Monthly cost: unknown, no prices for region "eu-west-1"; prices exist for ap-northeast-2, us-east-1`, "Checks:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q", want)
+		}
+	}
+	if code, _, errOut := runPlan("--stack", "eu", "--dir", dir, "--format", "cost"); code != 1 || !strings.Contains(errOut, `no prices for region "eu-west-1"`) {
+		t.Errorf("--format cost in an unpriced region: exit %d, %q", code, errOut)
+	}
+}
+
+func TestStrictAppliesToEveryFormat(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "none.yaml")
+	if err := os.WriteFile(empty, []byte("exceptions: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "cost", "checks"} {
+		if code, _, errOut := runPlan("--stack", "dev", "--dir", "../..", "--exceptions", empty, "--strict", "--format", format); code != 3 {
+			t.Errorf("--strict --format %s with failing checks: exit %d (%s), want 3", format, code, errOut)
+		}
+	}
+}
+
+func TestInputWithoutRegisterSaysSo(t *testing.T) {
+	_, raw, _ := runPlan("--stack", "dev", "--dir", "../..", "--format", "export")
+	export := filepath.Join(t.TempDir(), "dev.json")
+	if err := os.WriteFile(export, []byte(raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	_, out, errOut := runPlan("--input", export, "--dir", elsewhere)
+	if want := "No exception register (" + filepath.Join(elsewhere, "exceptions.yaml") + " not found"; !strings.Contains(out, want) {
+		t.Errorf("plan of an export outside the project lacks %q:\n%s%s", want, out, errOut)
+	}
+	_, out, _ = runPlan("--input", export, "--dir", "../..")
+	if strings.Contains(out, "No exception register") {
+		t.Error("the project's register was found but the plan says none was")
+	}
+}
+
+func TestZonesFollowTheRegion(t *testing.T) {
+	for region, zones := range map[string]int{"us-east-1": 6, "ap-northeast-2": 4, "eu-west-1": 3} {
+		body := fmt.Sprintf("config:\n  aws:region: %s\n%s  fargo:network:\n    availabilityZones: %d\n", region, services, zones)
+		dir := project(t, "zones", body)
+		if code, _, errOut := runPlan("--stack", "zones", "--dir", dir); code != 0 {
+			t.Errorf("%d zones in %s refused: %s", zones, region, errOut)
 		}
 	}
 }

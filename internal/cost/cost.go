@@ -46,7 +46,23 @@ func Prices() (*PriceBook, error) {
 	return &b, nil
 }
 
-// Region returns a region's prices, or an error naming the regions that have them.
+// NoPricesError says a region has no prices: the cost is unknown, while the
+// resources and the checks still stand.
+type NoPricesError struct {
+	// Region is the region asked for ("" when the graph names none); Known are
+	// the regions with prices.
+	Region string
+	Known  []string
+}
+
+func (e *NoPricesError) Error() string {
+	if e.Region == "" {
+		return fmt.Sprintf("the graph names no AWS region (no aws provider and no region output); prices exist for %s", strings.Join(e.Known, ", "))
+	}
+	return fmt.Sprintf("no prices for region %q; prices exist for %s (add the region to internal/cost/prices.json)", e.Region, strings.Join(e.Known, ", "))
+}
+
+// Region returns a region's prices, or a *NoPricesError.
 func (b *PriceBook) Region(name string) (*RegionPrices, error) {
 	r, ok := b.Regions[name]
 	if !ok {
@@ -55,10 +71,7 @@ func (b *PriceBook) Region(name string) (*RegionPrices, error) {
 			known = append(known, k)
 		}
 		sort.Strings(known)
-		if name == "" {
-			return nil, fmt.Errorf("the graph names no AWS region (no aws provider and no region output); prices exist for %s", strings.Join(known, ", "))
-		}
-		return nil, fmt.Errorf("no prices for region %q; prices exist for %s (add the region to internal/cost/prices.json)", name, strings.Join(known, ", "))
+		return nil, &NoPricesError{Region: name, Known: known}
 	}
 	return &r, nil
 }

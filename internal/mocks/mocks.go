@@ -30,7 +30,8 @@ type Options struct {
 	// ImageTag is what every image tag parameter holds; DefaultImageTag when empty.
 	// Set it to infra.NoImageTag to model a fresh account.
 	ImageTag string
-	// ZoneCount is how many availability zones the region has; 4 when zero.
+	// ZoneCount overrides how many availability zones the region has; zero means
+	// the region's real zones (RegionZones).
 	ZoneCount int
 	// Preview models `pulumi preview` of a new stack: resources report no ids and
 	// no computed outputs, so everything derived from them is unknown.
@@ -60,9 +61,6 @@ type Monitor struct {
 func New(project, stack string, opts Options) *Monitor {
 	if opts.ImageTag == "" {
 		opts.ImageTag = DefaultImageTag
-	}
-	if opts.ZoneCount == 0 {
-		opts.ZoneCount = 4
 	}
 	return &Monitor{project: project, stack: stack, opts: opts}
 }
@@ -118,9 +116,12 @@ func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	region := m.opts.Region
 	switch args.Token {
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		var names, ids []string
-		for i := range m.opts.ZoneCount {
-			names = append(names, fmt.Sprintf("%s%c", region, 'a'+i))
+		names, err := m.zones(region)
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		for i := range names {
 			ids = append(ids, fmt.Sprintf("%s-az%d", regionCode(region), i+1))
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "zoneIds": ids, "id": region}), nil

@@ -38,7 +38,7 @@ func WriteTree(w io.Writer, exp *graph.Export) {
 	fmt.Fprintf(w, "%s %s\n", root.Type, root.Name())
 	writeChildren(w, children, root.URN, "")
 
-	fmt.Fprintln(w, "\nOutputs:")
+	fmt.Fprintln(w, "\nOutputs (ids, ARNs, the account and name servers are placeholders offline):")
 	outs := root.Outputs
 	keys := make([]string, 0, len(outs))
 	for k := range outs {
@@ -50,7 +50,7 @@ func WriteTree(w io.Writer, exp *graph.Export) {
 		fmt.Fprintf(w, "  %-20s %s\n", k, b)
 	}
 	if ns, ok := outs["nameServers"].([]any); ok && len(ns) > 0 {
-		fmt.Fprintf(w, "\nDelegate the zone: copy these name servers to your registrar, or the certificate stays pending:\n")
+		fmt.Fprintf(w, "\nDelegate the zone: after `pulumi up`, copy the zone's name servers (`pulumi stack output nameServers`) to your registrar, or the certificate stays pending. Offline, these are placeholders:\n")
 		for _, n := range ns {
 			fmt.Fprintf(w, "  %v\n", n)
 		}
