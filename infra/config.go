@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/fargo-dev/fargo/internal/envname"
 )
 
 // Namespace is the Pulumi project name and so the namespace of every fargo config key.
@@ -110,6 +112,10 @@ type ServiceConfig struct {
 	User string `json:"user"`
 	// ReadonlyRootFilesystem keeps the container's root filesystem read-only; /tmp stays writable.
 	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem"`
+	// NotSecret declares environment names that look like secrets but are not
+	// (PUBLIC_KEY, CACHE_KEY_PREFIX); the task definition carries the declaration
+	// for the checks.
+	NotSecret []string `json:"notSecret"`
 }
 
 // BuildConfig names a Docker build context for a service.
@@ -563,8 +569,6 @@ var (
 	envNamePattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	pathPattern        = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
 	userPattern        = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
-	// secretLooking matches environment variable names that carry credentials.
-	secretLooking = regexp.MustCompile(`KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL`)
 )
 
 // fargatePairs maps each Fargate CPU size to its allowed memory sizes in MiB.
@@ -698,7 +702,7 @@ func validateService(k string, s ServiceConfig) error {
 	if s.TargetMemoryPercent < 10 || s.TargetMemoryPercent > 95 {
 		errs = append(errs, errorf(k+".targetMemoryPercent", "%d is not allowed; use 10 to 95", s.TargetMemoryPercent))
 	}
-	errs = append(errs, validateEnvironment(k+".environment", s.Environment), validateSecrets(k+".secrets", s.Secrets, s.Environment))
+	errs = append(errs, validateEnvironment(k+".environment", s.Environment, s.NotSecret), validateSecrets(k+".secrets", s.Secrets, s.Environment))
 	if s.Image != "" && s.Build != nil {
 		errs = append(errs, errorf(k, "sets both image and build; choose one"))
 	}
@@ -727,11 +731,16 @@ func describeMemory(mems []int) string {
 	return fmt.Sprintf("%d to %d MiB in steps of %d", mems[0], mems[len(mems)-1], mems[1]-mems[0])
 }
 
-// reservedEnv are names AWS Security Hub ECS.8 treats as credentials in plain text.
-var reservedEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}
-
-func validateEnvironment(k string, env map[string]string) error {
+func validateEnvironment(k string, env map[string]string, notSecret []string) error {
 	var errs []error
+	for i, name := range notSecret {
+		switch _, ok := env[name]; {
+		case slices.Contains(envname.Reserved, name):
+			errs = append(errs, errorf(fmt.Sprintf("%s.notSecret[%d]", strings.TrimSuffix(k, ".environment"), i), "%q is a credential name AWS Security Hub (ECS.8) always flags; it cannot be declared plain", name))
+		case !ok:
+			errs = append(errs, errorf(fmt.Sprintf("%s.notSecret[%d]", strings.TrimSuffix(k, ".environment"), i), "%q is not in environment; list only plain variables the service sets", name))
+		}
+	}
 	names := make([]string, 0, len(env))
 	for name := range env {
 		names = append(names, name)
@@ -740,8 +749,8 @@ func validateEnvironment(k string, env map[string]string) error {
 	for _, name := range names {
 		if !envNamePattern.MatchString(name) {
 			errs = append(errs, errorf(k+"."+name, "is not a valid environment variable name; use letters, digits and _, not starting with a digit"))
-		} else if slices.Contains(reservedEnv, name) || secretLooking.MatchString(strings.ToUpper(name)) {
-			errs = append(errs, errorf(k+"."+name, "looks like a secret; plain environment values are stored in clear text in the task definition, so move it to secrets (an SSM SecureString parameter or a Secrets Manager secret)"))
+		} else if envname.LooksSecret(name) && !slices.Contains(notSecret, name) {
+			errs = append(errs, errorf(k+"."+name, "looks like a secret; plain environment values are stored in clear text in the task definition, so move it to secrets (an SSM SecureString parameter or a Secrets Manager secret), or, if it is not one, list it in notSecret"))
 		}
 	}
 	return errors.Join(errs...)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
 )
@@ -317,5 +318,52 @@ func TestUnknownKeysEverywhere(t *testing.T) {
 	err := infra.CheckKeys([]string{"frago:network", "aws:regoin", "fargo:network"})
 	if got := len(infra.ConfigErrors(err)); got != 2 {
 		t.Errorf("%d errors for two unknown keys: %v", got, err)
+	}
+}
+
+func TestNotSecretDeclaresPlainVariables(t *testing.T) {
+	withEnv := func(env map[string]string, notSecret []string) *plan.StackConfig {
+		sc := loadConfig(t, "dev")
+		var services map[string]map[string]any
+		if err := json.Unmarshal([]byte(sc.Values["fargo:services"]), &services); err != nil {
+			t.Fatal(err)
+		}
+		services["frontend"]["environment"] = env
+		if notSecret != nil {
+			services["frontend"]["notSecret"] = notSecret
+		}
+		b, _ := json.Marshal(services)
+		sc.Values["fargo:services"] = string(b)
+		return sc
+	}
+	cases := []struct {
+		name      string
+		env       map[string]string
+		notSecret []string
+		want      string // empty: accepted
+	}{
+		{"words that merely contain a secret word", map[string]string{"MONKEY_COUNT": "3", "KEYCLOAK_URL": "https://id"}, nil, ""},
+		{"a key", map[string]string{"PUBLIC_KEY": "ssh-ed25519 AAAA"}, nil, "fargo:services.frontend.environment.PUBLIC_KEY: looks like a secret"},
+		{"a key declared plain", map[string]string{"PUBLIC_KEY": "ssh-ed25519 AAAA"}, []string{"PUBLIC_KEY"}, ""},
+		{"a declaration of nothing", map[string]string{"PORT_NAME": "web"}, []string{"PUBLIC_KEY"}, `fargo:services.frontend.notSecret[0]: "PUBLIC_KEY" is not in environment`},
+		{"a reserved name declared plain", map[string]string{"AWS_SECRET_ACCESS_KEY": "x"}, []string{"AWS_SECRET_ACCESS_KEY"}, `fargo:services.frontend.notSecret[0]: "AWS_SECRET_ACCESS_KEY" is a credential name`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc := withEnv(c.env, c.notSecret)
+			res, err := plan.Run(sc, mocks.Options{})
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Fatalf("got %v, want %q", err, c.want)
+			case c.want == "":
+				for _, f := range checks.Evaluate(res.Export, nil) {
+					if f.Control == "ECS.8" && f.Status != checks.Pass {
+						t.Errorf("ECS.8 %s on %s: %s", f.Status, f.URN, f.Reason)
+					}
+				}
+			}
+		})
 	}
 }

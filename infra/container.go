@@ -2,7 +2,11 @@ package infra
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
+	"strings"
+
+	"github.com/fargo-dev/fargo/internal/envname"
 )
 
 // ContainerDefinition is the subset of an ECS container definition fargo writes.
@@ -19,6 +23,7 @@ type ContainerDefinition struct {
 	Secrets                []NameValueFrom   `json:"secrets,omitempty"`
 	MountPoints            []MountPoint      `json:"mountPoints"`
 	LogConfiguration       *LogConfiguration `json:"logConfiguration"`
+	DockerLabels           map[string]string `json:"dockerLabels,omitempty"`
 }
 
 // PortMapping is a container port.
@@ -82,6 +87,10 @@ func ContainerDefinitions(svc ServiceConfig, image, logGroup, region, account st
 			"awslogs-region":        region,
 			"awslogs-stream-prefix": svc.Name,
 		}},
+	}
+	if len(svc.NotSecret) > 0 {
+		// The declaration travels with the task definition, where the checks read it.
+		def.DockerLabels = map[string]string{envname.PlainLabel: strings.Join(slices.Sorted(slices.Values(svc.NotSecret)), ",")}
 	}
 	b, err := json.Marshal([]ContainerDefinition{def})
 	return string(b), err

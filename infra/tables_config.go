@@ -3,6 +3,7 @@ package infra
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fargo-dev/fargo/internal/envname"
 	"regexp"
 	"slices"
 	"sort"
@@ -275,7 +276,7 @@ func validateSecrets(k string, secrets, env map[string]string) error {
 		if _, dup := env[name]; dup {
 			return errorf(k+"."+name, "is also in environment; a variable comes from one place")
 		}
-		if slices.Contains(reservedEnv[:2], name) {
+		if slices.Contains(envname.Reserved[:2], name) {
 			return errorf(k+"."+name, "would override the task role's credentials; grant permissions to the task role instead")
 		}
 		if _, ok := ParseSecretRef(secrets[name]); !ok {

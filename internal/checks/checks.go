@@ -7,11 +7,11 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/fargo-dev/fargo/internal/envname"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
 
@@ -182,6 +182,7 @@ type container struct {
 	LogConfiguration *struct {
 		LogDriver string `json:"logDriver"`
 	} `json:"logConfiguration"`
+	DockerLabels map[string]string `json:"dockerLabels"`
 }
 
 // containers decodes a task definition's container definitions (a JSON string).
@@ -217,16 +218,13 @@ func containerCheck(test func(container) (bool, string)) func(*graph.Export) []F
 	}
 }
 
-var (
-	// reservedEnvNames are the names Security Hub ECS.8 looks for.
-	reservedEnvNames = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}
-	// secretEnvName is the broader pattern Trivy uses in spirit.
-	secretEnvName = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|MASTER_?KEY|CREDENTIAL)`)
-)
-
+// secretsInEnvironment is ECS.8 with envname's rule: a secret-looking name fails
+// unless the task definition declares it plain (the envname.PlainLabel label),
+// which never covers the three names Security Hub itself looks for.
 func secretsInEnvironment(c container) (bool, string) {
+	plain := strings.Split(c.DockerLabels[envname.PlainLabel], ",")
 	for _, e := range c.Environment {
-		if slices.Contains(reservedEnvNames, e.Name) || secretEnvName.MatchString(e.Name) {
+		if slices.Contains(envname.Reserved, e.Name) || (envname.LooksSecret(e.Name) && !slices.Contains(plain, e.Name)) {
 			return false, "secret-looking environment variable " + e.Name
 		}
 	}

@@ -55,3 +55,34 @@ func TestCrossStackReach(t *testing.T) {
 		t.Errorf("stack aws: %v, want the service pattern reported", reach)
 	}
 }
+
+func TestSecretLookingEnvironment(t *testing.T) {
+	env := func(names ...string) []any {
+		var out []any
+		for _, n := range names {
+			out = append(out, m{"name": n, "value": "x"})
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		c    m
+		pass bool
+	}{
+		{"plain words that contain a secret word", m{"environment": env("MONKEY_COUNT", "KEYCLOAK_URL")}, true},
+		{"a key", m{"environment": env("SIGNING_KEY")}, false},
+		{"a key declared plain", m{"environment": env("PUBLIC_KEY"), "dockerLabels": m{"fargo.plain-environment": "CACHE_KEY,PUBLIC_KEY"}}, true},
+		{"another key beside the declared one", m{"environment": env("PUBLIC_KEY", "API_TOKEN"), "dockerLabels": m{"fargo.plain-environment": "PUBLIC_KEY"}}, false},
+		{"a reserved name declared plain", m{"environment": env("AWS_SECRET_ACCESS_KEY"), "dockerLabels": m{"fargo.plain-environment": "AWS_SECRET_ACCESS_KEY"}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := Evaluate(stack(taskDef("t", c.c)), nil)
+			for _, x := range f {
+				if x.Control == "ECS.8" && (x.Status == Pass) != c.pass {
+					t.Errorf("ECS.8 %s (%s), want pass %v", x.Status, x.Reason, c.pass)
+				}
+			}
+		})
+	}
+}
