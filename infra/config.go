@@ -661,8 +661,12 @@ func parseService(key, name string, raw json.RawMessage) (ServiceConfig, error) 
 
 func validateService(k string, s ServiceConfig) error {
 	var errs []error
-	if s.Port < 1 || s.Port > 65535 {
+	switch {
+	case s.Port < 1 || s.Port > 65535:
 		errs = append(errs, errorf(k+".port", "%d is out of range; use 1 to 65535", s.Port))
+	case s.Port < 1024:
+		// Containers never run as root (user below), and only root may bind them.
+		errs = append(errs, errorf(k+".port", "%d is below 1024, which the container's non-root user cannot listen on; use 1024 to 65535 (e.g. 3000 or 8080): the load balancer still serves 80 and 443", s.Port))
 	}
 	mems, ok := fargatePairs[s.Cpu]
 	if !ok {
@@ -673,8 +677,11 @@ func validateService(k string, s ServiceConfig) error {
 	if s.Architecture != "X86_64" && s.Architecture != "ARM64" {
 		errs = append(errs, errorf(k+".architecture", "%q is not allowed; use X86_64 or ARM64", s.Architecture))
 	}
-	if len(s.Paths) > 5 {
-		errs = append(errs, errorf(k+".paths", "has %d patterns; a listener rule takes at most 5", len(s.Paths)))
+	if len(s.Paths) > MaxRuleConditionValues {
+		errs = append(errs, errorf(k+".paths", "has %d patterns; a listener rule takes at most %d", len(s.Paths), MaxRuleConditionValues))
+	}
+	if n := wildcards(s.Paths); n > MaxRuleWildcards {
+		errs = append(errs, errorf(k+".paths", "%v hold %d wildcards (* and ?); a listener rule takes at most %d", s.Paths, n, MaxRuleWildcards))
 	}
 	for i, p := range s.Paths {
 		if len(p) > 128 || !pathPattern.MatchString(p) {
@@ -756,9 +763,71 @@ func validateEnvironment(k string, env map[string]string, notSecret []string) er
 	return errors.Join(errs...)
 }
 
-// checkRoutes enforces one default-route service and unique paths and priorities.
+// Application Load Balancer quotas a stack's services meet (Elastic Load
+// Balancing quotas; none of these can be raised).
+const (
+	MaxRuleConditionValues = 5
+	MaxRuleWildcards       = 5
+	// MaxServices is the fewest of: target groups per load balancer (100), rules
+	// per listener (100), and the load balancer security group's outbound rules,
+	// one per service (60 per security group by default).
+	MaxServices = 60
+)
+
+func wildcards(paths []string) int {
+	n := 0
+	for _, p := range paths {
+		n += strings.Count(p, "*") + strings.Count(p, "?")
+	}
+	return n
+}
+
+// covers reports whether every path pattern q matches is matched by a different
+// pattern p too (an identical one is a duplicate, refused on its own). It knows
+// the common case: p is a literal prefix followed by a single final "*".
+func covers(p, q string) bool {
+	prefix, ok := strings.CutSuffix(p, "*")
+	return ok && p != q && !strings.ContainsAny(prefix, "*?") && strings.HasPrefix(q, prefix)
+}
+
+// shadowed reports the service whose earlier rule takes every path of s, if any:
+// the load balancer evaluates rules by priority, so s would never get a request.
+func shadowed(s ServiceConfig, services []ServiceConfig) (ServiceConfig, bool) {
+	for _, other := range services {
+		if other.Name == s.Name || other.DefaultRoute() || other.Priority >= s.Priority {
+			continue
+		}
+		all := true
+		for _, q := range s.Paths {
+			hit := false
+			for _, p := range other.Paths {
+				hit = hit || covers(p, q)
+			}
+			all = all && hit
+		}
+		if all {
+			return other, true
+		}
+	}
+	return ServiceConfig{}, false
+}
+
+// checkRoutes enforces one default-route service, unique paths and priorities,
+// the load balancer's limits, and that every path-routed service can be reached.
 func checkRoutes(key string, services []ServiceConfig) error {
 	var errs []error
+	if len(services) > MaxServices {
+		errs = append(errs, errorf(key, "declares %d services; one load balancer serves at most %d (its security group's outbound rules, one per service)", len(services), MaxServices))
+	}
+	for _, s := range services {
+		if s.DefaultRoute() {
+			continue
+		}
+		if by, ok := shadowed(s, services); ok {
+			errs = append(errs, errorf(key+"."+s.Name+".paths", "%v can never be reached: %s (priority %d, %v) is matched first and takes all of them; give %s a lower priority number than %s's",
+				s.Paths, by.Name, by.Priority, by.Paths, s.Name, by.Name))
+		}
+	}
 	var defaults []string
 	paths := map[string]string{}
 	priorities := map[int]string{}
