@@ -268,9 +268,19 @@ func TestBadTablesAndSecrets(t *testing.T) {
 		{"no partition key", "fargo:tables", `{"posts":{"attributes":` + base + `,"services":{"backend":"read"}}}`, `fargo:tables.posts.partitionKey: is required`},
 		{"table typo", "fargo:tables", `{"posts":{"partitionkey":"postId"}}`, `fargo:tables.posts: unknown key "partitionkey"`},
 		{"bad table name", "fargo:tables", `{"Posts":{}}`, `fargo:tables.Posts: "Posts" is not a usable table name`},
+		{"sort key repeats the partition key", "fargo:tables", `{"posts":{"partitionKey":"id","sortKey":"id","attributes":{"id":"S"},"services":{"backend":"read"}}}`,
+			`fargo:tables.posts.sortKey: "id" is also the partition key`},
+		{"index sort key repeats its partition key", "fargo:tables", `{"posts":{"partitionKey":"id","attributes":{"id":"S","by":"S"},"indexes":{"byAuthor":{"partitionKey":"by","sortKey":"by"}},"services":{"backend":"read"}}}`,
+			`fargo:tables.posts.indexes.byAuthor.sortKey: "by" is also the index's partition key`},
+		{"two tables, one name", "fargo:tables", `{"posts":{"partitionKey":"id","attributes":{"id":"S"},"services":{"backend":"read"}},"old":{"name":"fargo-dev-posts","partitionKey":"id","attributes":{"id":"S"},"services":{"backend":"read"}}}`,
+			`fargo:tables.posts.name: "fargo-dev-posts" is also table old's name`},
 		{"table named outside the stack", "fargo:tables", `{"posts":{"name":"fargo-prod-posts","partitionKey":"id","attributes":{"id":"S"},"services":{"backend":"read"}}}`,
 			`fargo:tables.posts.name: "fargo-prod-posts" must begin with "fargo-dev-"`},
 		{"secret ref", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "not a ref"}), `fargo:services.backend.secrets.MASTER_KEY: "not a ref" is not a secret reference`},
+		{"SSM ARN without a region", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "arn:aws:ssm::123456789012:parameter/fargo/dev/master-key"}), `"arn:aws:ssm::123456789012:parameter/fargo/dev/master-key" is not a secret reference`},
+		{"ARN with a short account", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "arn:aws:ssm:ap-northeast-2:1234:parameter/fargo/dev/master-key"}), `is not a secret reference`},
+		{"ARN of another resource type", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "arn:aws:ssm:ap-northeast-2:123456789012:document/master-key"}), `is not a secret reference`},
+		{"Secrets Manager ARN without secret:", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": "arn:aws:secretsmanager:ap-northeast-2:123456789012:master-key"}), `is not a secret reference`},
 		{"secret twice", "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"PORT": "/x"}), `fargo:services.backend.secrets.PORT: is also in environment`},
 	}
 	for _, c := range cases {
@@ -288,5 +298,27 @@ func TestBadTablesAndSecrets(t *testing.T) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestSecretReferences(t *testing.T) {
+	cases := map[string]bool{
+		"/fargo/dev/master-key": true,
+		"arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo/dev/master-key":         true,
+		"arn:aws:ssm:us-east-1:123456789012:parameter/shared/key":                        true,
+		"arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf":            true,
+		"arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf:password::": true,
+		"secretsmanager:db/password":                                                     true,
+		"arn:aws:ssm::123456789012:parameter/x":                                          false,
+		"arn:aws:ssm:ap-northeast-2:12345:parameter/x":                                   false,
+		"arn:aws:ssm:ap-northeast-2:123456789012:document/x":                             false,
+		"arn:aws:secretsmanager:ap-northeast-2:123456789012:db":                          false,
+		"arn:aws:kms:ap-northeast-2:123456789012:key/abc":                                false,
+		"not a ref": false,
+	}
+	for ref, want := range cases {
+		if _, ok := infra.ParseSecretRef(ref); ok != want {
+			t.Errorf("ParseSecretRef(%q) ok = %v, want %v", ref, ok, want)
+		}
 	}
 }

@@ -55,10 +55,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 }
 
 func newTable(ctx *pulumi.Context, c *Database, name string, t TableConfig, args *DatabaseArgs) (*dynamodb.Table, error) {
-	physical := t.PhysicalName
-	if physical == "" {
-		physical = StackNamePrefix(ctx.Project(), ctx.Stack()) + t.Name
-	}
+	physical := t.Physical(ctx.Project(), ctx.Stack())
 	var attrs dynamodb.TableAttributeArray
 	for _, a := range sortedKeys(t.Attributes) {
 		attrs = append(attrs, &dynamodb.TableAttributeArgs{Name: pulumi.String(a), Type: pulumi.String(t.Attributes[a])})

@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"github.com/fargo-dev/fargo/internal/envname"
@@ -81,6 +82,7 @@ func (c *Config) parseTables(get func(string) (string, bool)) error {
 	for _, s := range c.Services {
 		services[s.Name] = true
 	}
+	physicalNames := map[string]string{}
 	for _, name := range names {
 		k := key + "." + name
 		if !tableNamePattern.MatchString(name) {
@@ -94,9 +96,15 @@ func (c *Config) parseTables(get func(string) (string, bool)) error {
 		if err := validateTable(k, t, services); err != nil {
 			return err
 		}
-		if prefix := StackNamePrefix(c.Project, c.Stack); t.PhysicalName != "" && !strings.HasPrefix(t.PhysicalName, prefix) {
+		prefix := StackNamePrefix(c.Project, c.Stack)
+		if t.PhysicalName != "" && !strings.HasPrefix(t.PhysicalName, prefix) {
 			return errorf(k+".name", "%q must begin with %q: the stack's deploy role manages exactly the tables named so, and no other stack's", t.PhysicalName, prefix)
 		}
+		physical := t.Physical(c.Project, c.Stack)
+		if other, dup := physicalNames[physical]; dup {
+			return errorf(k+".name", "%q is also table %s's name; each table needs its own", physical, other)
+		}
+		physicalNames[physical] = t.Name
 		c.Tables = append(c.Tables, t)
 	}
 	return nil
@@ -137,6 +145,9 @@ func validateTable(k string, t TableConfig, services map[string]bool) error {
 	if err := useKey(k+".sortKey", t.SortKey, false); err != nil {
 		return err
 	}
+	if t.SortKey != "" && t.SortKey == t.PartitionKey {
+		return errorf(k+".sortKey", "%q is also the partition key; DynamoDB needs two different attributes (or no sort key)", t.SortKey)
+	}
 	if len(t.Indexes) > 20 {
 		return errorf(k+".indexes", "has %d indexes; DynamoDB allows 20 global secondary indexes", len(t.Indexes))
 	}
@@ -151,6 +162,9 @@ func validateTable(k string, t TableConfig, services map[string]bool) error {
 		}
 		if err := useKey(ik+".sortKey", ix.SortKey, false); err != nil {
 			return err
+		}
+		if ix.SortKey != "" && ix.SortKey == ix.PartitionKey {
+			return errorf(ik+".sortKey", "%q is also the index's partition key; DynamoDB needs two different attributes (or no sort key)", ix.SortKey)
 		}
 		if ix.Projection != "" && ix.Projection != "ALL" && ix.Projection != "KEYS_ONLY" {
 			return errorf(ik+".projection", "%q is not allowed; use ALL or KEYS_ONLY", ix.Projection)
@@ -183,6 +197,11 @@ func validateTable(k string, t TableConfig, services map[string]bool) error {
 	return nil
 }
 
+// Physical is the table's AWS name: its name key, or <project>-<stack>-<table>.
+func (t TableConfig) Physical(project, stack string) string {
+	return cmp.Or(t.PhysicalName, StackNamePrefix(project, stack)+t.Name)
+}
+
 // SecretRef is where one secret lives.
 type SecretRef struct {
 	// SecretsManager is true for Secrets Manager, false for SSM Parameter Store.
@@ -192,13 +211,18 @@ type SecretRef struct {
 }
 
 // ParseSecretRef reads a secrets value: an SSM parameter name or ARN, a Secrets
-// Manager ARN, or secretsmanager:<name>.
+// Manager ARN, or secretsmanager:<name>. An ARN must have a region, a 12-digit
+// account and the service's resource type, as ECS resolves it at task start.
 func ParseSecretRef(v string) (SecretRef, bool) {
 	switch {
-	case strings.HasPrefix(v, "arn:aws:ssm:") && strings.Contains(v, ":parameter/"):
-		return SecretRef{Name: v}, true
-	case strings.HasPrefix(v, "arn:aws:secretsmanager:") && strings.Contains(v, ":secret:"):
-		return SecretRef{SecretsManager: true, Name: v}, true
+	case strings.HasPrefix(v, "arn:"):
+		switch {
+		case ssmArnPattern.MatchString(v):
+			return SecretRef{Name: v}, true
+		case secretArnPattern.MatchString(v):
+			return SecretRef{SecretsManager: true, Name: v}, true
+		}
+		return SecretRef{}, false
 	case strings.HasPrefix(v, "secretsmanager:"):
 		name := strings.TrimPrefix(v, "secretsmanager:")
 		return SecretRef{SecretsManager: true, Name: name}, secretNamePattern.MatchString(name)
@@ -211,6 +235,9 @@ func ParseSecretRef(v string) (SecretRef, bool) {
 var (
 	ssmNamePattern    = regexp.MustCompile(`^/?[A-Za-z0-9_.\-/]{1,1000}$`)
 	secretNamePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	ssmArnPattern     = regexp.MustCompile(`^arn:aws:ssm:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:parameter/[A-Za-z0-9_.\-/]{1,1000}$`)
+	// A Secrets Manager ARN may end in :<json-key>:<version-stage>:<version-id>.
+	secretArnPattern = regexp.MustCompile(`^arn:aws:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}(:[^:]*:[^:]*:[^:]*)?$`)
 )
 
 // checkSecretStacks refuses a secret under another stack's /<project>/<stack>/
@@ -280,7 +307,7 @@ func validateSecrets(k string, secrets, env map[string]string) error {
 			return errorf(k+"."+name, "would override the task role's credentials; grant permissions to the task role instead")
 		}
 		if _, ok := ParseSecretRef(secrets[name]); !ok {
-			return errorf(k+"."+name, "%q is not a secret reference; use an SSM parameter name like /fargo/dev/master-key, its ARN, a Secrets Manager ARN, or secretsmanager:<name>", secrets[name])
+			return errorf(k+"."+name, "%q is not a secret reference; use an SSM parameter name like /fargo/dev/master-key, its ARN (arn:aws:ssm:<region>:<12-digit account>:parameter/<name>), a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), or secretsmanager:<name>", secrets[name])
 		}
 	}
 	return nil
