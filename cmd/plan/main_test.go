@@ -314,3 +314,53 @@ func TestZonesFollowTheRegion(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareAcrossStacksMatchesByIdentity(t *testing.T) {
+	_, raw, _ := runPlan("--stack", "dev", "--dir", "../..", "--format", "export")
+	dev := filepath.Join(t.TempDir(), "dev.json")
+	if err := os.WriteFile(dev, []byte(raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runPlan("--stack", "prod", "--dir", "../..", "--format", "cost", "--compare", dev)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Diff struct {
+			Added, Removed, Changed []struct {
+				Resource      string
+				ChangedInputs []string
+				MonthlyBefore float64
+				MonthlyAfter  float64
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	find := func(list []struct {
+		Resource      string
+		ChangedInputs []string
+		MonthlyBefore float64
+		MonthlyAfter  float64
+	}, suffix string) int {
+		for i, c := range list {
+			if strings.HasSuffix(c.Resource, suffix) {
+				return i
+			}
+		}
+		return -1
+	}
+	// The backend service exists in both stacks: changed, not removed and added.
+	i := find(got.Diff.Changed, "aws:ecs/service:Service::app-backend")
+	if i < 0 || find(got.Diff.Added, "aws:ecs/service:Service::app-backend") >= 0 || find(got.Diff.Removed, "aws:ecs/service:Service::app-backend") >= 0 {
+		t.Fatalf("the backend service is not matched across stacks: %+v", got.Diff)
+	}
+	if c := got.Diff.Changed[i]; len(c.ChangedInputs) == 0 || c.MonthlyAfter == c.MonthlyBefore {
+		t.Errorf("backend: changed inputs %v, monthly %v -> %v; prod runs it differently", c.ChangedInputs, c.MonthlyBefore, c.MonthlyAfter)
+	}
+	// Only prod has NAT gateways.
+	if find(got.Diff.Added, "aws:ec2/natGateway:NatGateway::network-nat-0") < 0 {
+		t.Errorf("prod's NAT gateway is not listed as added: %+v", got.Diff.Added)
+	}
+}

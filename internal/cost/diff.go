@@ -10,14 +10,49 @@ import (
 	"text/tabwriter"
 
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // Change is one resource that differs between two graphs.
 type Change struct {
+	// Resource is the resource's identity without its stack (type chain and
+	// name), so that dev compares with prod; URN is the head's (or the base's).
+	Resource      string  `json:"resource"`
 	URN           string  `json:"urn"`
 	Type          string  `json:"type"`
 	MonthlyBefore float64 `json:"monthlyBefore"`
 	MonthlyAfter  float64 `json:"monthlyAfter"`
+	// ChangedInputs are the top-level inputs that differ, for a changed resource.
+	ChangedInputs []string `json:"changedInputs,omitempty"`
+}
+
+// identity is a resource's URN without its stack and project: what stays the
+// same for the same resource in another stack.
+func identity(u string) string {
+	urn := resource.URN(u)
+	if !urn.IsValid() {
+		return u
+	}
+	return string(urn.QualifiedType()) + "::" + urn.Name()
+}
+
+// changedInputs lists the top-level input keys whose values differ.
+func changedInputs(before, after map[string]any) []string {
+	b, _ := comparable(before).(map[string]any)
+	a, _ := comparable(after).(map[string]any)
+	var keys []string
+	for k := range b {
+		if !reflect.DeepEqual(b[k], a[k]) {
+			keys = append(keys, k)
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Diff compares a base graph with a new one.
@@ -34,7 +69,8 @@ type Diff struct {
 }
 
 // Compare prices both graphs and lists the resources added, removed and changed
-// (by URN and inputs), with the monthly difference.
+// (matched by identity, so two stacks compare; changed by inputs or cost), with
+// each one's monthly difference.
 func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 	before, err := EstimateGraph(base, a)
 	if err != nil {
@@ -44,7 +80,13 @@ func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	costBefore, costAfter := before.ByURN(), after.ByURN()
+	costBefore, costAfter := map[string]float64{}, map[string]float64{}
+	for u, c := range before.ByURN() {
+		costBefore[identity(u)] += c
+	}
+	for u, c := range after.ByURN() {
+		costAfter[identity(u)] += c
+	}
 	d := &Diff{
 		Currency:      after.Currency,
 		MonthlyBefore: before.TotalMonthly, MonthlyAfter: after.TotalMonthly,
@@ -54,7 +96,7 @@ func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 	old := map[string]*graph.Resource{}
 	for i := range base.Deployment.Resources {
 		r := &base.Deployment.Resources[i]
-		old[r.URN] = r
+		old[identity(r.URN)] = r
 	}
 	seen := map[string]bool{}
 	for i := range head.Deployment.Resources {
@@ -62,23 +104,25 @@ func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 		if skipped(r) {
 			continue
 		}
-		seen[r.URN] = true
-		c := Change{URN: r.URN, Type: r.Type, MonthlyBefore: costBefore[r.URN], MonthlyAfter: costAfter[r.URN]}
-		prev, ok := old[r.URN]
-		switch {
-		case !ok:
+		id := identity(r.URN)
+		seen[id] = true
+		c := Change{Resource: id, URN: r.URN, Type: r.Type, MonthlyBefore: costBefore[id], MonthlyAfter: costAfter[id]}
+		prev, ok := old[id]
+		if !ok {
 			d.Added = append(d.Added, c)
-		case !reflect.DeepEqual(comparable(prev.Inputs), comparable(r.Inputs)) || c.MonthlyBefore != c.MonthlyAfter:
+			continue
+		}
+		if c.ChangedInputs = changedInputs(prev.Inputs, r.Inputs); len(c.ChangedInputs) > 0 || c.MonthlyBefore != c.MonthlyAfter {
 			d.Changed = append(d.Changed, c)
 		}
 	}
-	for urn, r := range old {
-		if !seen[urn] && !skipped(r) {
-			d.Removed = append(d.Removed, Change{URN: urn, Type: r.Type, MonthlyBefore: costBefore[urn]})
+	for id, r := range old {
+		if !seen[id] && !skipped(r) {
+			d.Removed = append(d.Removed, Change{Resource: id, URN: r.URN, Type: r.Type, MonthlyBefore: costBefore[id]})
 		}
 	}
 	for _, list := range [][]Change{d.Added, d.Removed, d.Changed} {
-		sort.Slice(list, func(i, j int) bool { return list[i].URN < list[j].URN })
+		sort.Slice(list, func(i, j int) bool { return list[i].Resource < list[j].Resource })
 	}
 	return d, nil
 }
@@ -130,11 +174,14 @@ func WriteDiff(w io.Writer, d *Diff) {
 		fmt.Fprintf(w, "%s (%d):\n", title, len(list))
 		for _, c := range list {
 			delta := c.MonthlyAfter - c.MonthlyBefore
-			cost := ""
+			line := fmt.Sprintf("  %s %s", mark, c.Resource)
 			if delta != 0 {
-				cost = fmt.Sprintf("  %+.2f/month", delta)
+				line += fmt.Sprintf("  %+.2f/month", delta)
 			}
-			fmt.Fprintf(w, "  %s %s%s\n", mark, c.URN, cost)
+			if len(c.ChangedInputs) > 0 {
+				line += "  (" + strings.Join(c.ChangedInputs, ", ") + ")"
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 	section("Added", "+", d.Added)
