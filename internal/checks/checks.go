@@ -80,6 +80,7 @@ var Controls = []Control{
 	{"IAM.1", "IAM policies should not allow full \"*\" administrative privileges", "High", iamAdmin},
 	{"IAM.21", "IAM policies should not use service-wide wildcards or \"*\" resources for actions that can be scoped", "Low", iamWildcards},
 	{"IAM.STACK", "A stack's policies should reach no other stack's resources", "High", stackScoped},
+	{"IAM.SIZE", "IAM policies should fit IAM's size quotas (10,240 characters inline per role, 6,144 per managed policy)", "High", policySizes},
 	{"IAM.PASSROLE", "iam:PassRole should name its roles and the service they are passed to", "High", passRoleScoped},
 	{"GH.1", "GitHub OIDC roles should pin the audience and an exact repository subject", "High", githubTrust},
 	{"REL.1", "ECS services should roll back failed deployments (circuit breaker with rollback)", "High", circuitBreaker},

@@ -165,6 +165,10 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 			stack(policy(stmt([]any{"ssm:GetParameter"}, "arn:aws:ssm:r:1:parameter/fargo/dev/*/image-tag"))),
 			stack(policy(stmt([]any{"ssm:GetParameter"}, "arn:aws:ssm:r:1:parameter/fargo/*"))),
 		},
+		"IAM.SIZE": {
+			stack(policy(stmt([]any{"ssm:GetParameter"}, "arn:aws:ssm:r:1:parameter/fargo/dev/x"))),
+			stack(policy(stmt([]any{"ssm:GetParameter"}, strings.Repeat("arn:aws:ssm:r:1:parameter/fargo/dev/x", 300)))),
+		},
 		"IAM.PASSROLE": {
 			stack(policy(m{"Statement": []any{m{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::1:role/task",
 				"Condition": m{"StringEquals": m{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}}})),

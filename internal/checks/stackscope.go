@@ -1,6 +1,9 @@
 package checks
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -164,3 +167,43 @@ func stackScoped(g *graph.Export) []Finding {
 }
 
 func stackOf(g *graph.Export) string { return g.StackName() }
+
+// IAM's policy size quotas, counted without whitespace.
+const (
+	MaxInlinePolicyChars  = 10240 // all inline policies of one role
+	MaxManagedPolicyChars = 6144  // one managed policy
+)
+
+// compactSize is a policy's size as IAM counts it: its JSON without whitespace.
+func compactSize(doc string) int {
+	var v any
+	if json.Unmarshal([]byte(doc), &v) != nil {
+		return len(doc)
+	}
+	b, _ := json.Marshal(v)
+	return len(b)
+}
+
+// policySizes is IAM.SIZE: a role's inline policies, together, and each managed
+// policy stay within IAM's quotas, which `pulumi up` would otherwise hit.
+func policySizes(g *graph.Export) []Finding {
+	var out []Finding
+	byRole := map[string][]*graph.Resource{}
+	for _, p := range g.Resources("aws:iam/rolePolicy:RolePolicy") {
+		byRole[p.String("role")] = append(byRole[p.String("role")], p)
+	}
+	for _, role := range slices.Sorted(maps.Keys(byRole)) {
+		total := 0
+		for _, p := range byRole[role] {
+			total += compactSize(p.String("policy"))
+		}
+		urn := byRole[role][0].URN
+		out = append(out, verdict(total <= MaxInlinePolicyChars, urn,
+			fmt.Sprintf("inline policies of its role: %d of %d characters", total, MaxInlinePolicyChars)))
+	}
+	for _, p := range g.Resources("aws:iam/policy:Policy") {
+		n := compactSize(p.String("policy"))
+		out = append(out, verdict(n <= MaxManagedPolicyChars, p.URN, fmt.Sprintf("%d of %d characters", n, MaxManagedPolicyChars)))
+	}
+	return out
+}
