@@ -2,6 +2,7 @@ package infra_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -365,5 +366,22 @@ func TestNotSecretDeclaresPlainVariables(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestServiceCountStaysWithinTheLoadBalancer(t *testing.T) {
+	for n, refused := range map[int]bool{60: false, 61: true} {
+		services := map[string]any{"web": map[string]any{}}
+		for i := 1; i < n; i++ {
+			services[fmt.Sprintf("svc%d", i)] = map[string]any{"paths": []any{fmt.Sprintf("/s%d/*", i)}, "priority": i}
+		}
+		b, _ := json.Marshal(services)
+		sc := devWith(t, "fargo:services", string(b))
+		delete(sc.Values, "fargo:tables") // they name dev's services
+		_, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+		got := err != nil && strings.Contains(err.Error(), fmt.Sprintf("fargo:services: declares %d services; one load balancer serves at most 60", n))
+		if got != refused {
+			t.Errorf("%d services: refused %v (%v), want %v", n, got, err, refused)
+		}
 	}
 }
