@@ -399,16 +399,20 @@ func ecrLifecycle(g *graph.Export) []Finding {
 
 // ---- EC2 ----
 
+// defaultSecurityGroups is EC2.2: each VPC's default security group, found by its
+// vpcId, is managed and holds no rules.
 func defaultSecurityGroups(g *graph.Export) []Finding {
-	vpcs := g.Resources("aws:ec2/vpc:Vpc")
-	dsgs := g.Resources("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+	byVpc := map[string]*graph.Resource{}
+	for _, d := range g.Resources("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup") {
+		byVpc[d.String("vpcId")] = d
+	}
 	var out []Finding
-	for i, v := range vpcs {
-		if i >= len(dsgs) {
+	for _, v := range g.Resources("aws:ec2/vpc:Vpc") {
+		d, ok := byVpc[v.ID]
+		if !ok || v.ID == "" {
 			out = append(out, fail(v.URN, "the VPC's default security group is not managed, so it keeps AWS's allow-all rules"))
 			continue
 		}
-		d := dsgs[i]
 		n := len(d.List("ingress")) + len(d.List("egress"))
 		out = append(out, verdict(n == 0, d.URN, fmt.Sprintf("default security group has %d rules", n)))
 	}

@@ -21,6 +21,11 @@ func res(typ, name string, inputs m) graph.Resource {
 	return graph.Resource{URN: "urn:pulumi:dev::fargo::" + typ + "::" + name, Type: typ, Custom: true, Inputs: inputs}
 }
 
+func withID(r graph.Resource, id string) graph.Resource {
+	r.ID = id
+	return r
+}
+
 func taskDef(name string, c m) graph.Resource {
 	base := m{"name": "app", "user": "1000", "readonlyRootFilesystem": true, "privileged": false, "stopTimeout": 30,
 		"logConfiguration": m{"logDriver": "awslogs"}, "environment": []any{m{"name": "PORT", "value": "3000"}}}
@@ -124,8 +129,9 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 			stack(res("aws:ecr/repository:Repository", "r", m{"name": "repo"}), res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lp", m{"repository": "other", "policy": "{}"})),
 		},
 		"EC2.2": {
-			stack(res("aws:ec2/vpc:Vpc", "v", m{}), res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "d", m{})),
-			stack(res("aws:ec2/vpc:Vpc", "v", m{})),
+			stack(withID(res("aws:ec2/vpc:Vpc", "v", m{}), "vpc-1"), res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "d", m{"vpcId": "vpc-1"})),
+			// A managed default group, but another VPC's.
+			stack(withID(res("aws:ec2/vpc:Vpc", "v", m{}), "vpc-1"), res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "d", m{"vpcId": "vpc-2"})),
 		},
 		"EC2.15": {
 			stack(res("aws:ec2/subnet:Subnet", "s", m{"mapPublicIpOnLaunch": false})),
