@@ -15,26 +15,14 @@ import (
 // old one is drained for DeregistrationDelay seconds, well inside the two-minute
 // notice Fargate Spot gives before it reclaims a task.
 const (
-	HealthCheckInterval    = 10
-	HealthCheckTimeout     = 5
-	HealthyThreshold       = 2
-	UnhealthyThreshold     = 3
-	HealthCheckMatcher     = "200-399"
-	DeregistrationDelay    = 15
-	TLSPolicy              = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
-	awsDefaultInterval     = 30
-	awsDefaultHealthy      = 5
-	awsDefaultDeregistered = 300
+	HealthCheckInterval = 10
+	HealthCheckTimeout  = 5
+	HealthyThreshold    = 2
+	UnhealthyThreshold  = 3
+	HealthCheckMatcher  = "200-399"
+	DeregistrationDelay = 15
+	TLSPolicy           = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 )
-
-// RolloutWaitSeconds estimates the load balancer's share of a rollout's wait: a new
-// task's checks to healthy, then the old task's draining.
-func RolloutWaitSeconds() int { return HealthyThreshold*HealthCheckInterval + DeregistrationDelay }
-
-// AWSDefaultRolloutWaitSeconds is the same estimate with AWS's default target group settings.
-func AWSDefaultRolloutWaitSeconds() int {
-	return awsDefaultHealthy*awsDefaultInterval + awsDefaultDeregistered
-}
 
 // SiteArgs puts the load balancer behind a domain name with HTTPS.
 type SiteArgs struct {

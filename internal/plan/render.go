@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
 
@@ -55,8 +54,50 @@ func WriteTree(w io.Writer, exp *graph.Export) {
 			fmt.Fprintf(w, "  %v\n", n)
 		}
 	}
-	fmt.Fprintf(w, "\nRollout wait from load balancer settings: ~%d s per task (%d checks x %d s to healthy + %d s draining); AWS defaults: ~%d s\n",
-		infra.RolloutWaitSeconds(), infra.HealthyThreshold, infra.HealthCheckInterval, infra.DeregistrationDelay, infra.AWSDefaultRolloutWaitSeconds())
+	if wait, ok := rolloutWait(exp); ok {
+		fmt.Fprintf(w, "\nRollout wait from load balancer settings: ~%d s per task (%s); AWS defaults: ~%d s (%d checks x %d s + %d s draining)\n",
+			wait.seconds, wait.detail, awsDefaultHealthy*awsDefaultInterval+awsDefaultDeregistration, awsDefaultHealthy, awsDefaultInterval, awsDefaultDeregistration)
+	}
+}
+
+// AWS's default target group settings, for comparison.
+const (
+	awsDefaultInterval       = 30
+	awsDefaultHealthy        = 5
+	awsDefaultDeregistration = 300
+)
+
+type wait struct {
+	seconds int
+	detail  string
+}
+
+// rolloutWait is the load balancer's share of a rollout's wait, read from the
+// graph's target groups (the slowest one): a new task's checks to healthy, then
+// the old task's draining.
+func rolloutWait(exp *graph.Export) (wait, bool) {
+	var slowest wait
+	found := false
+	for _, tg := range exp.Resources("aws:lb/targetGroup:TargetGroup") {
+		healthy, ok := tg.Number("healthCheck", "healthyThreshold")
+		if !ok {
+			healthy = awsDefaultHealthy
+		}
+		interval, ok := tg.Number("healthCheck", "interval")
+		if !ok {
+			interval = awsDefaultInterval
+		}
+		drain, ok := tg.Number("deregistrationDelay")
+		if !ok {
+			drain = awsDefaultDeregistration
+		}
+		s := int(healthy*interval + drain)
+		if !found || s > slowest.seconds {
+			slowest = wait{s, fmt.Sprintf("%g checks x %g s to healthy + %g s draining", healthy, interval, drain)}
+			found = true
+		}
+	}
+	return slowest, found
 }
 
 func writeChildren(w io.Writer, children map[string][]*graph.Resource, parent, indent string) {
