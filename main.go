@@ -3,10 +3,23 @@
 package main
 
 import (
+	"errors"
+	"os"
+
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 func main() {
-	pulumi.Run(infra.Program)
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		// Every key the CLI passes is checked, and reported with the values'
+		// errors, before any resource is registered.
+		keysErr := config.CheckKeys(config.CLIKeys(os.Getenv("PULUMI_CONFIG")))
+		cfg, err := config.ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
+		if err := errors.Join(keysErr, err); err != nil {
+			return err
+		}
+		return infra.Build(ctx, cfg)
+	})
 }

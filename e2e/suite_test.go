@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
@@ -477,7 +478,7 @@ func ids(exp *graph.Export, types ...string) map[string]string {
 var keptTypes = []string{"aws:ec2/subnet:Subnet", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:ec2/vpc:Vpc"}
 
 func (s *suite) devNatSwitch(t *testing.T) {
-	for _, nat := range []string{infra.NatSingle, infra.NatInstance, infra.NatNone} {
+	for _, nat := range []string{config.NatSingle, config.NatInstance, config.NatNone} {
 		before := ids(s.export(t, "dev"), keptTypes...)
 		s.editStackFile(t, "dev", func(cfg map[string]any) {
 			cfg["fargo:network"].(map[string]any)["nat"] = nat
@@ -497,7 +498,7 @@ func (s *suite) devNatSwitch(t *testing.T) {
 		}
 		for _, service := range []string{"backend", "frontend"} {
 			live := s.liveService(t, "dev", service)
-			wantPrivate := nat != infra.NatNone
+			wantPrivate := nat != config.NatNone
 			for _, id := range live.NetworkConfig.Awsvpc.Subnets {
 				if private[id] != wantPrivate {
 					t.Errorf("nat=%s: %s runs in %s (private=%v)", nat, service, id, private[id])

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/budgets"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -11,7 +12,7 @@ import (
 // BudgetArgs configures a Budget.
 type BudgetArgs struct {
 	// Budget is the monthly limit and the addresses to alert.
-	Budget BudgetConfig
+	Budget config.BudgetConfig
 	// Tags are applied to the budget.
 	Tags pulumi.StringMap
 }
@@ -55,7 +56,7 @@ func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulum
 	}
 	budget, err := budgets.NewBudget(ctx, name, &budgets.BudgetArgs{
 		// Budget names are unique per account, so the stack is part of it.
-		Name:          pulumi.String(BudgetName(ctx.Project(), ctx.Stack())),
+		Name:          pulumi.String(config.BudgetName(ctx.Project(), ctx.Stack())),
 		BudgetType:    pulumi.String("COST"),
 		TimeUnit:      pulumi.String("MONTHLY"),
 		LimitAmount:   pulumi.String(strconv.FormatFloat(args.Budget.MonthlyLimit, 'f', 2, 64)),

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/fargo-dev/fargo/config"
 )
 
 // Statement is one IAM policy statement.
@@ -38,7 +40,7 @@ func (d PolicyDocument) JSON() (string, error) {
 type PolicyScope struct {
 	Project, Stack, Region, Account string
 	// Domain is the stack's site; nil without one.
-	Domain *DomainConfig
+	Domain *config.DomainConfig
 }
 
 func (p PolicyScope) arn(service, resource string) string {
@@ -78,11 +80,11 @@ func (p PolicyScope) readStatements() []Statement {
 
 // imageTagParameters matches every image tag parameter of the stack.
 func (p PolicyScope) imageTagParameters() string {
-	return p.arn("ssm", "parameter"+ImageTagParameterName(p.Project, p.Stack, "*"))
+	return p.arn("ssm", "parameter"+config.ImageTagParameterName(p.Project, p.Stack, "*"))
 }
 
 func (p PolicyScope) stackRoles() string {
-	return fmt.Sprintf("arn:aws:iam::%s:role%s*", p.Account, StackRolePath(p.Project, p.Stack))
+	return fmt.Sprintf("arn:aws:iam::%s:role%s*", p.Account, config.StackRolePath(p.Project, p.Stack))
 }
 
 // passTaskRoles lets a role hand the stack's task and execution roles to ECS tasks.
@@ -100,8 +102,8 @@ func (p PolicyScope) PreviewPolicy() PolicyDocument { return Policy(p.readStatem
 // stack chooses (EC2, load balancers, certificates, scaling targets).
 func (p PolicyScope) ownTagsIfTagged() map[string]any {
 	return map[string]any{
-		"aws:ResourceTag/" + TagProject: p.Project, "aws:ResourceTag/" + TagStack: p.Stack,
-		"aws:RequestTag/" + TagProject: p.Project, "aws:RequestTag/" + TagStack: p.Stack,
+		"aws:ResourceTag/" + config.TagProject: p.Project, "aws:ResourceTag/" + config.TagStack: p.Stack,
+		"aws:RequestTag/" + config.TagProject: p.Project, "aws:RequestTag/" + config.TagStack: p.Stack,
 	}
 }
 
@@ -169,9 +171,9 @@ var (
 // by record name in the hosted zone. It reaches no other stack's resource
 // (check IAM.STACK); what AWS cannot scope is listed in DeployUnscopableActions.
 func (p PolicyScope) DeployPolicy() PolicyDocument {
-	prefix := StackNamePrefix(p.Project, p.Stack)
-	cluster := ClusterName(p.Project, p.Stack)
-	logs := p.arn("logs", "log-group:"+strings.TrimSuffix(LogGroupName(p.Project, p.Stack, "*"), "*")+"*")
+	prefix := config.StackNamePrefix(p.Project, p.Stack)
+	cluster := config.ClusterName(p.Project, p.Stack)
+	logs := p.arn("logs", "log-group:"+strings.TrimSuffix(config.LogGroupName(p.Project, p.Stack, "*"), "*")+"*")
 	tagged := p.ownTagsIfTagged()
 	statements := append(p.readStatements(),
 		allow("Describe", DeployReadActions, "*"),
@@ -211,7 +213,7 @@ func (p PolicyScope) DeployPolicy() PolicyDocument {
 			"ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
 		}, p.imageTagParameters()),
 		allow("Budget", []string{"budgets:ViewBudget", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"},
-			fmt.Sprintf("arn:aws:budgets::%s:budget/%s", p.Account, BudgetName(p.Project, p.Stack))),
+			fmt.Sprintf("arn:aws:budgets::%s:budget/%s", p.Account, config.BudgetName(p.Project, p.Stack))),
 		allow("StackRoles", []string{
 			"iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
 			"iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
@@ -261,8 +263,8 @@ var (
 // service leaves it unchanged: the CI roles (under /fargo-ci/, out of the deploy
 // role's reach) never need an update.
 func (p PolicyScope) RolloutPolicy() PolicyDocument {
-	prefix := StackNamePrefix(p.Project, p.Stack)
-	cluster := ClusterName(p.Project, p.Stack)
+	prefix := config.StackNamePrefix(p.Project, p.Stack)
+	cluster := config.ClusterName(p.Project, p.Stack)
 	return Policy(append(p.readStatements(),
 		allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, "*"),
 		allow("EcrPush", EcrPushActions, p.arn("ecr", "repository/"+prefix+"*")),

@@ -3,11 +3,13 @@ package infra_test
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
@@ -130,11 +132,11 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 				sc.Values["fargo:services"] = string(b)
 				c.want = []string{"fargo:services.backend", "both image and build"}
 			}
-			_, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+			_, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
 			if err == nil {
 				t.Fatalf("%s=%s accepted", c.key, c.value)
 			}
-			problems := infra.ConfigErrors(err)
+			problems := config.ConfigErrors(err)
 			lines := strings.Split(err.Error(), "\n")
 			if len(problems) == 0 || len(problems) != len(lines) {
 				t.Fatalf("error %q is not one ConfigError per line (%d errors, %d lines)", err, len(problems), len(lines))
@@ -200,12 +202,12 @@ func TestPulumiYamlMatchesCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromYaml, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+	fromYaml, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
 	if err != nil {
 		t.Fatalf("Pulumi.yaml defaults are not valid config: %v", err)
 	}
 	codeOnly := map[string]string{"aws:region": "ap-northeast-2", "fargo:services": sc.Values["fargo:services"]}
-	fromCode, err := infra.ParseConfig(sc.Project, sc.Stack, func(k string) (string, bool) { v, ok := codeOnly[k]; return v, ok })
+	fromCode, err := config.ParseConfig(sc.Project, sc.Stack, func(k string) (string, bool) { v, ok := codeOnly[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,7 @@ func TestPulumiYamlMatchesCode(t *testing.T) {
 		t.Errorf("Pulumi.yaml defaults differ from the code's:\n yaml %+v\n code %+v", fromYaml, fromCode)
 	}
 	declared := loadDeclaredKeys(t)
-	for _, k := range infra.ConfigKeys {
+	for _, k := range config.ConfigKeys {
 		if !declared[k] {
 			t.Errorf("Pulumi.yaml does not declare %s", k)
 		}
@@ -225,13 +227,19 @@ func TestPulumiYamlMatchesCode(t *testing.T) {
 	}
 }
 
-// TestProgramRefusesUnknownKeysFromTheCLI covers `pulumi up`, where the CLI hands
-// the program every key in PULUMI_CONFIG.
-func TestProgramRefusesUnknownKeysFromTheCLI(t *testing.T) {
-	t.Setenv("PULUMI_CONFIG", `{"aws:region":"ap-northeast-2","fargo:domian":"{}"}`)
-	_, err := plan.Run(loadConfig(t, "dev"), mocks.Options{})
+// TestCLIKeysAreChecked covers `pulumi up`, where the CLI hands the program every
+// key in PULUMI_CONFIG and main checks them.
+func TestCLIKeysAreChecked(t *testing.T) {
+	keys := config.CLIKeys(`{"aws:region":"ap-northeast-2","fargo:domian":"{}","fargo:services":"{}"}`)
+	if want := []string{"aws:region", "fargo:domian", "fargo:services"}; !slices.Equal(keys, want) {
+		t.Fatalf("keys %v, want %v", keys, want)
+	}
+	err := config.CheckKeys(keys)
 	if err == nil || !strings.Contains(err.Error(), "fargo:domian: unknown key (did you mean fargo:domain?); fargo reads fargo:network") {
 		t.Errorf("got %v", err)
+	}
+	if keys := config.CLIKeys("not json"); keys != nil {
+		t.Errorf("unreadable PULUMI_CONFIG gave keys %v", keys)
 	}
 }
 
@@ -247,7 +255,7 @@ func TestEveryDeclaredKeyHasADefault(t *testing.T) {
 		}
 	}
 	sc := devWith(t, "fargo:domain", "{}")
-	cfg, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+	cfg, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
 	if err != nil || cfg.Domain != nil {
 		t.Errorf("an empty fargo:domain must mean no domain: %v %+v", err, cfg)
 	}
@@ -256,7 +264,7 @@ func TestEveryDeclaredKeyHasADefault(t *testing.T) {
 func TestOwnAndSharedSecretsAreAccepted(t *testing.T) {
 	for _, ref := range []string{"/fargo/dev/master-key", "/shared/api-key", "arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo/dev/x", "secretsmanager:fargo/dev/db", "/fargo/prod"} {
 		sc := devWith(t, "fargo:services", servicesWith(t, "backend", "secrets", map[string]string{"MASTER_KEY": ref}))
-		if _, err := infra.ParseConfig("fargo", "dev", sc.Get); err != nil {
+		if _, err := config.ParseConfig("fargo", "dev", sc.Get); err != nil {
 			t.Errorf("%s: %v", ref, err)
 		}
 	}
@@ -278,7 +286,7 @@ func TestStackAndProjectNames(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.project+"/"+c.stack, func(t *testing.T) {
 			sc := devWith(t, "fargo:deletionProtection", "false")
-			_, err := infra.ParseConfig(c.project, c.stack, sc.Get)
+			_, err := config.ParseConfig(c.project, c.stack, sc.Get)
 			switch {
 			case c.want == "" && err != nil && (strings.Contains(err.Error(), "stack name") || strings.Contains(err.Error(), "project name")):
 				t.Errorf("name refused: %v", err)
@@ -306,7 +314,7 @@ func TestUnknownKeysEverywhere(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
-			err := infra.CheckKeys([]string{c.key})
+			err := config.CheckKeys([]string{c.key})
 			switch {
 			case c.want == "" && err != nil:
 				t.Errorf("refused: %v", err)
@@ -316,8 +324,8 @@ func TestUnknownKeysEverywhere(t *testing.T) {
 		})
 	}
 	// Every unknown key is reported, each on its own line.
-	err := infra.CheckKeys([]string{"frago:network", "aws:regoin", "fargo:network"})
-	if got := len(infra.ConfigErrors(err)); got != 2 {
+	err := config.CheckKeys([]string{"frago:network", "aws:regoin", "fargo:network"})
+	if got := len(config.ConfigErrors(err)); got != 2 {
 		t.Errorf("%d errors for two unknown keys: %v", got, err)
 	}
 }
@@ -378,10 +386,24 @@ func TestServiceCountStaysWithinTheLoadBalancer(t *testing.T) {
 		b, _ := json.Marshal(services)
 		sc := devWith(t, "fargo:services", string(b))
 		delete(sc.Values, "fargo:tables") // they name dev's services
-		_, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+		_, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
 		got := err != nil && strings.Contains(err.Error(), fmt.Sprintf("fargo:services: declares %d services; one load balancer serves at most 60", n))
 		if got != refused {
 			t.Errorf("%d services: refused %v (%v), want %v", n, got, err, refused)
+		}
+	}
+}
+
+// TestConfigImportsNoPulumi keeps the data flow one way: the stack file's
+// configuration is decided without the engine.
+func TestConfigImportsNoPulumi(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "../config").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(dep, "pulumi") {
+			t.Errorf("config depends on %s", dep)
 		}
 	}
 }

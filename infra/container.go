@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/envname"
 )
 
@@ -58,7 +59,7 @@ type LogConfiguration struct {
 }
 
 // ContainerDefinitions returns the task definition's container JSON for a service.
-func ContainerDefinitions(svc ServiceConfig, image, logGroup, region, account string) (string, error) {
+func ContainerDefinitions(svc config.ServiceConfig, image, logGroup, region, account string) (string, error) {
 	env := make([]NameValue, 0, len(svc.Environment))
 	for k, v := range svc.Environment {
 		env = append(env, NameValue{Name: k, Value: v})
@@ -66,7 +67,7 @@ func ContainerDefinitions(svc ServiceConfig, image, logGroup, region, account st
 	sort.Slice(env, func(i, j int) bool { return env[i].Name < env[j].Name })
 	var secrets []NameValueFrom
 	for k, v := range svc.Secrets {
-		ref, _ := ParseSecretRef(v)
+		ref, _ := config.ParseSecretRef(v)
 		secrets = append(secrets, NameValueFrom{Name: k, ValueFrom: ref.ARN(region, account)})
 	}
 	sort.Slice(secrets, func(i, j int) bool { return secrets[i].Name < secrets[j].Name })

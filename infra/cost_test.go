@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/mocks"
 )
@@ -13,7 +13,7 @@ import (
 // handTotal works a stack's monthly cost out from its config and the price table,
 // independently of the cost model: ALB hours and addresses, NAT gateways and their
 // addresses, Fargate per task, task addresses, and a created hosted zone.
-func handTotal(t *testing.T, cfg *infra.Config, atMax bool) float64 {
+func handTotal(t *testing.T, cfg *config.Config, atMax bool) float64 {
 	t.Helper()
 	book, err := cost.Prices()
 	if err != nil {
@@ -30,7 +30,7 @@ func handTotal(t *testing.T, cfg *infra.Config, atMax bool) float64 {
 	const h = 730.0
 	zones := float64(cfg.Network.AvailabilityZones)
 	total := price("albHour")*h + zones*price("publicIpv4Hour")*h
-	nats := map[string]float64{infra.NatNone: 0, infra.NatSingle: 1, infra.NatPerAz: zones}[cfg.Network.Nat]
+	nats := map[string]float64{config.NatNone: 0, config.NatSingle: 1, config.NatPerAz: zones}[cfg.Network.Nat]
 	total += nats * (price("natHour") + price("publicIpv4Hour")) * h
 	cp := cfg.Cluster.Capacity
 	if cp.OnDemandWeight != 0 {
@@ -50,7 +50,7 @@ func handTotal(t *testing.T, cfg *infra.Config, atMax bool) float64 {
 		}
 		total += float64(od) * (vcpu*price(vKey) + gb*price(mKey)) * h
 		total += float64(spot) * (vcpu*price(sv) + gb*price(sm)) * h
-		if cfg.Network.Nat == infra.NatNone {
+		if cfg.Network.Nat == config.NatNone {
 			total += float64(n) * price("publicIpv4Hour") * h
 		}
 	}
@@ -107,8 +107,8 @@ func TestDevHasNoHourlyExtras(t *testing.T) {
 func TestNatSwitchCostsExactlyTheGatewaysAndAddresses(t *testing.T) {
 	book, _ := cost.Prices()
 	totals := map[string]float64{}
-	var cfg *infra.Config
-	for _, nat := range []string{infra.NatNone, infra.NatSingle, infra.NatPerAz} {
+	var cfg *config.Config
+	for _, nat := range []string{config.NatNone, config.NatSingle, config.NatPerAz} {
 		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q,"availabilityZones":3}`, nat))
 		p := runConfig(t, sc, mocks.Options{})
 		est, err := cost.EstimateGraph(p.exp, cost.Assumptions{})
@@ -126,10 +126,10 @@ func TestNatSwitchCostsExactlyTheGatewaysAndAddresses(t *testing.T) {
 	}
 	// Going private adds one gateway with its address and drops every task's public address.
 	taskAddresses := float64(tasks) * prices["publicIpv4Hour"].Price * 730
-	if got, want := totals[infra.NatSingle]-totals[infra.NatNone], perNat-taskAddresses; math.Abs(got-want) > 1e-6 {
+	if got, want := totals[config.NatSingle]-totals[config.NatNone], perNat-taskAddresses; math.Abs(got-want) > 1e-6 {
 		t.Errorf("none -> single: %+.4f, want %+.4f", got, want)
 	}
-	if got, want := totals[infra.NatPerAz]-totals[infra.NatSingle], 2*perNat; math.Abs(got-want) > 1e-6 {
+	if got, want := totals[config.NatPerAz]-totals[config.NatSingle], 2*perNat; math.Abs(got-want) > 1e-6 {
 		t.Errorf("single -> perAz over 3 zones: %+.4f, want %+.4f", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
@@ -171,7 +172,7 @@ func TestSecretsReachContainersSafely(t *testing.T) {
 				}
 				var wantArns []string
 				for name, ref := range svc.Secrets {
-					r, _ := infra.ParseSecretRef(ref)
+					r, _ := config.ParseSecretRef(ref)
 					arn := r.ARN(p.cfg.Region, "123456789012")
 					if got[name] != arn {
 						t.Errorf("%s secret %s from %q, want %q", svc.Name, name, got[name], arn)
@@ -221,7 +222,7 @@ func TestGatewayEndpointsExactlyWhenPrivate(t *testing.T) {
 	for _, stack := range stacks {
 		p := planFor(t, stack)
 		endpoints := p.exp.Resources("aws:ec2/vpcEndpoint:VpcEndpoint")
-		if p.cfg.Network.Nat == infra.NatNone {
+		if p.cfg.Network.Nat == config.NatNone {
 			if len(endpoints) != 0 {
 				t.Errorf("%s: %d endpoints with public tasks", stack, len(endpoints))
 			}
@@ -293,7 +294,7 @@ func TestBadTablesAndSecrets(t *testing.T) {
 				b, _ := json.Marshal(services)
 				sc.Values["fargo:services"] = string(b)
 			}
-			_, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+			_, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
@@ -317,7 +318,7 @@ func TestSecretReferences(t *testing.T) {
 		"not a ref": false,
 	}
 	for ref, want := range cases {
-		if _, ok := infra.ParseSecretRef(ref); ok != want {
+		if _, ok := config.ParseSecretRef(ref); ok != want {
 			t.Errorf("ParseSecretRef(%q) ok = %v, want %v", ref, ok, want)
 		}
 	}

@@ -2,8 +2,10 @@ package infra
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -11,7 +13,7 @@ import (
 // DatabaseArgs configures a Database.
 type DatabaseArgs struct {
 	// Tables are the tables to create.
-	Tables []TableConfig
+	Tables []config.TableConfig
 	// DeletionProtection makes AWS refuse to delete the tables, and Pulumi too.
 	DeletionProtection bool
 	// Tags are applied to every table.
@@ -54,10 +56,10 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	return c, nil
 }
 
-func newTable(ctx *pulumi.Context, c *Database, name string, t TableConfig, args *DatabaseArgs) (*dynamodb.Table, error) {
+func newTable(ctx *pulumi.Context, c *Database, name string, t config.TableConfig, args *DatabaseArgs) (*dynamodb.Table, error) {
 	physical := t.Physical(ctx.Project(), ctx.Stack())
 	var attrs dynamodb.TableAttributeArray
-	for _, a := range sortedKeys(t.Attributes) {
+	for _, a := range slices.Sorted(maps.Keys(t.Attributes)) {
 		attrs = append(attrs, &dynamodb.TableAttributeArgs{Name: pulumi.String(a), Type: pulumi.String(t.Attributes[a])})
 	}
 	var indexes dynamodb.TableGlobalSecondaryIndexArray
@@ -100,13 +102,4 @@ func newTable(ctx *pulumi.Context, c *Database, name string, t TableConfig, args
 		tableArgs.Ttl = ttl
 	}
 	return dynamodb.NewTable(ctx, name, tableArgs, opts...)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

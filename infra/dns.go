@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -11,7 +12,7 @@ import (
 // DnsArgs configures a Dns.
 type DnsArgs struct {
 	// Domain names the zone, the host and whether the zone is created here.
-	Domain DomainConfig
+	Domain config.DomainConfig
 	// Tags are applied to the zone and certificate.
 	Tags pulumi.StringMap
 }

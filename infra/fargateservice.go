@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -40,9 +41,9 @@ const (
 // FargateServiceArgs configures a FargateService.
 type FargateServiceArgs struct {
 	// Services are the apps to run.
-	Services []ServiceConfig
+	Services []config.ServiceConfig
 	// Cluster holds Container Insights, log retention and the capacity strategy.
-	Cluster ClusterConfig
+	Cluster config.ClusterConfig
 	// Region and AccountID scope the task role trust policies and log configuration.
 	Region, AccountID string
 	// Network decides the subnets and public IPs of the tasks.
@@ -90,7 +91,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		insights = "enabled"
 	}
 	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
-		Name: pulumi.String(ClusterName(ctx.Project(), ctx.Stack())),
+		Name: pulumi.String(config.ClusterName(ctx.Project(), ctx.Stack())),
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String(insights),
 		}},
@@ -181,13 +182,13 @@ type image struct {
 	present pulumi.BoolOutput
 }
 
-func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc ServiceConfig, args *FargateServiceArgs,
+func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc config.ServiceConfig, args *FargateServiceArgs,
 	cluster *ecs.Cluster, providers *ecs.ClusterCapacityProviders) (*appService, error) {
 	parent := pulumi.Parent(c)
 	out := &appService{}
 
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String(LogGroupName(ctx.Project(), ctx.Stack(), svc.Name)),
+		Name:            pulumi.String(config.LogGroupName(ctx.Project(), ctx.Stack(), svc.Name)),
 		RetentionInDays: pulumi.Int(args.Cluster.LogRetentionDays),
 		Tags:            args.Tags,
 	}, parent)
@@ -200,7 +201,7 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 	if err != nil {
 		return nil, err
 	}
-	path := pulumi.String(StackRolePath(ctx.Project(), ctx.Stack()))
+	path := pulumi.String(config.StackRolePath(ctx.Project(), ctx.Stack()))
 	execRole, err := iam.NewRole(ctx, name+"-exec", &iam.RoleArgs{
 		Path:             path,
 		AssumeRolePolicy: pulumi.String(trust),
@@ -248,7 +249,7 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc Serv
 		return ContainerDefinitions(svc, v[0].(string), v[1].(string), args.Region, args.AccountID)
 	}).(pulumi.StringOutput)
 	taskDef, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.String(TaskFamily(ctx.Project(), ctx.Stack(), svc.Name)),
+		Family:                  pulumi.String(config.TaskFamily(ctx.Project(), ctx.Stack(), svc.Name)),
 		Cpu:                     pulumi.String(fmt.Sprint(svc.Cpu)),
 		Memory:                  pulumi.String(fmt.Sprint(svc.Memory)),
 		NetworkMode:             pulumi.String("awsvpc"),
@@ -406,7 +407,7 @@ func grantTables(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name
 func SecretsPolicy(secrets map[string]string, region, account string) (string, error) {
 	var params, managed []string
 	for _, v := range secrets {
-		ref, _ := ParseSecretRef(v)
+		ref, _ := config.ParseSecretRef(v)
 		if ref.SecretsManager {
 			managed = append(managed, ref.PolicyResource(region, account))
 		} else {
@@ -426,7 +427,7 @@ func SecretsPolicy(secrets map[string]string, region, account string) (string, e
 	return string(b), err
 }
 
-func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, role *iam.Role, svc ServiceConfig, args *FargateServiceArgs) error {
+func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, role *iam.Role, svc config.ServiceConfig, args *FargateServiceArgs) error {
 	if len(svc.Secrets) == 0 {
 		return nil
 	}
@@ -440,7 +441,7 @@ func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 
 // newTaskSecurityGroup admits only the load balancer, on the container port, and
 // lets the load balancer reach the tasks on that port and nothing else.
-func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc ServiceConfig, args *FargateServiceArgs) (*ec2.SecurityGroup, error) {
+func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *FargateServiceArgs) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-task", &ec2.SecurityGroupArgs{
 		VpcId:       args.Network.VpcID,
 		Description: pulumi.String(fmt.Sprintf("fargo %s tasks: from the load balancer only", svc.Name)),
@@ -490,7 +491,7 @@ var ImageTagParameterIgnored = []string{"allowedPattern", "dataType", "descripti
 
 // serviceImage decides what a service runs: a fixed image from config, an image
 // built from a Docker context, or its repository at the tag recorded in SSM.
-func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc ServiceConfig, args *FargateServiceArgs) (image, *ssm.Parameter, error) {
+func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *FargateServiceArgs) (image, *ssm.Parameter, error) {
 	repo := args.Registry.Repositories[svc.Name]
 	switch {
 	case svc.Image != "":
@@ -514,7 +515,7 @@ func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 	// provider writes the value it was given on any update, so the stack never
 	// updates the parameter at all: every field but the name is ignored.
 	param, err := ssm.NewParameter(ctx, name+"-image-tag", &ssm.ParameterArgs{
-		Name:           pulumi.String(ImageTagParameterName(ctx.Project(), ctx.Stack(), svc.Name)),
+		Name:           pulumi.String(config.ImageTagParameterName(ctx.Project(), ctx.Stack(), svc.Name)),
 		Type:           pulumi.String("String"),
 		InsecureValue:  pulumi.String(NoImageTag),
 		AllowedPattern: pulumi.String(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`),
@@ -541,7 +542,7 @@ func nonEmpty(s string) *string {
 }
 
 // capacityStrategy puts OnDemandBase tasks on Fargate and splits the rest by weight.
-func capacityStrategy(cp CapacityConfig) ecs.ServiceCapacityProviderStrategyArray {
+func capacityStrategy(cp config.CapacityConfig) ecs.ServiceCapacityProviderStrategyArray {
 	var out ecs.ServiceCapacityProviderStrategyArray
 	if cp.OnDemandBase > 0 || cp.OnDemandWeight > 0 {
 		out = append(out, &ecs.ServiceCapacityProviderStrategyArgs{
@@ -561,7 +562,7 @@ func capacityStrategy(cp CapacityConfig) ecs.ServiceCapacityProviderStrategyArra
 
 // newScaling keeps the service between MinTasks and MaxTasks, tracking average CPU
 // and memory. A service without an image is held at zero.
-func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc ServiceConfig,
+func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig,
 	cluster *ecs.Cluster, service *ecs.Service, running func(int) pulumi.IntOutput, tags pulumi.StringMap) error {
 	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
 		ServiceNamespace:  pulumi.String("ecs"),

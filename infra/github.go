@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -22,12 +23,12 @@ var githubThumbprints = []string{"6938fd4d98bab03faadb97b34396831e3780aea1", "1c
 // GithubRolesArgs configures GithubRoles.
 type GithubRolesArgs struct {
 	// Github names the repositories, branch and environment to trust.
-	Github GithubConfig
+	Github config.GithubConfig
 	// Region and AccountID scope the policies.
 	Region, AccountID string
 	// Domain is the stack's site, whose records the deploy role may change; nil
 	// without one.
-	Domain *DomainConfig
+	Domain *config.DomainConfig
 	// Tags are applied to every resource.
 	Tags pulumi.StringMap
 }

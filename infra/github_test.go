@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/mocks"
@@ -205,7 +206,7 @@ func TestBadGithubConfig(t *testing.T) {
 		{`{"repository":"org/fargo","repo":"x"}`, `fargo:github: unknown key "repo"`},
 	} {
 		sc := devWith(t, "fargo:github", c.value)
-		if _, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want %q", c.value, err, c.want)
 		}
 	}

@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -41,7 +42,7 @@ type LoadBalancerArgs struct {
 	// SubnetIDs are public subnets in at least two availability zones.
 	SubnetIDs pulumi.StringArrayInput
 	// Services get one target group each; path-routed ones also get a listener rule.
-	Services []ServiceConfig
+	Services []config.ServiceConfig
 	// DeletionProtection makes AWS refuse to delete the load balancer.
 	DeletionProtection bool
 	// Site, when set, serves HTTPS on the domain and redirects HTTP to it.

@@ -2,8 +2,10 @@ package infra
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
@@ -82,10 +84,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if args == nil {
 		return nil, fmt.Errorf("network %s: args are required", name)
 	}
-	if !slices.Contains(NatModes, args.Nat) {
+	if !slices.Contains(config.NatModes, args.Nat) {
 		return nil, fmt.Errorf("network %s: unknown NAT setting %q", name, args.Nat)
 	}
-	c := &Network{AssignPublicIP: args.Nat == NatNone}
+	c := &Network{AssignPublicIP: args.Nat == config.NatNone}
 	if err := ctx.RegisterComponentResource("fargo:infra:Network", name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -174,8 +176,8 @@ func (n *network) newVpc(ctx *pulumi.Context) error {
 }
 
 // subnet creates the subnet of a tier in the zone with index i, at its slot of the address plan.
-func (n *network) subnet(ctx *pulumi.Context, tier Tier, i int) (*ec2.Subnet, error) {
-	cidr, err := SubnetCidr(n.args.Cidr, tier, i)
+func (n *network) subnet(ctx *pulumi.Context, tier config.Tier, i int) (*ec2.Subnet, error) {
+	cidr, err := config.SubnetCidr(n.args.Cidr, tier, i)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +204,7 @@ func (n *network) routeTable(ctx *pulumi.Context, name string, target ec2.RouteA
 	if _, err := ec2.NewRoute(ctx, name+"-default", &target, n.parent()); err != nil {
 		return nil, err
 	}
-	for _, subnetName := range sortedKeys(subnets) {
+	for _, subnetName := range slices.Sorted(maps.Keys(subnets)) {
 		if _, err := ec2.NewRouteTableAssociation(ctx, subnetName, &ec2.RouteTableAssociationArgs{
 			SubnetId: subnets[subnetName].ID(), RouteTableId: rt.ID(),
 		}, n.parent()); err != nil {
@@ -217,12 +219,12 @@ func (n *network) routeTable(ctx *pulumi.Context, name string, target ec2.RouteA
 func (n *network) newPublicTier(ctx *pulumi.Context) error {
 	named := map[string]*ec2.Subnet{}
 	for i := range n.zones {
-		s, err := n.subnet(ctx, TierPublic, i)
+		s, err := n.subnet(ctx, config.TierPublic, i)
 		if err != nil {
 			return err
 		}
 		n.public = append(n.public, s)
-		named[fmt.Sprintf("%s-%s-%d", n.name, TierPublic, i)] = s
+		named[fmt.Sprintf("%s-%s-%d", n.name, config.TierPublic, i)] = s
 	}
 	_, err := n.routeTable(ctx, n.name+"-public-rt", ec2.RouteArgs{GatewayId: n.igw.ID()}, named)
 	return err
@@ -233,7 +235,7 @@ func (n *network) newPublicTier(ctx *pulumi.Context) error {
 // its zone (perAz) or the one NAT (single, instance). One table per zone in every
 // mode keeps each zone's URNs the same when the mode changes.
 func (n *network) newPrivateTier(ctx *pulumi.Context) error {
-	if n.args.Nat == NatNone {
+	if n.args.Nat == config.NatNone {
 		return nil
 	}
 	targets, err := n.newNat(ctx)
@@ -241,12 +243,12 @@ func (n *network) newPrivateTier(ctx *pulumi.Context) error {
 		return err
 	}
 	for i := range n.zones {
-		s, err := n.subnet(ctx, TierPrivate, i)
+		s, err := n.subnet(ctx, config.TierPrivate, i)
 		if err != nil {
 			return err
 		}
 		n.private = append(n.private, s)
-		subnetName := fmt.Sprintf("%s-%s-%d", n.name, TierPrivate, i)
+		subnetName := fmt.Sprintf("%s-%s-%d", n.name, config.TierPrivate, i)
 		rt, err := n.routeTable(ctx, subnetName+"-rt", targets[i%len(targets)], map[string]*ec2.Subnet{subnetName: s})
 		if err != nil {
 			return err
@@ -259,7 +261,7 @@ func (n *network) newPrivateTier(ctx *pulumi.Context) error {
 // newNat creates the NAT of the mode and returns the default routes' targets:
 // one per zone for perAz, else one.
 func (n *network) newNat(ctx *pulumi.Context) ([]ec2.RouteArgs, error) {
-	if n.args.Nat == NatInstance {
+	if n.args.Nat == config.NatInstance {
 		eni, err := n.newNatInstance(ctx)
 		if err != nil {
 			return nil, err
@@ -267,7 +269,7 @@ func (n *network) newNat(ctx *pulumi.Context) ([]ec2.RouteArgs, error) {
 		return []ec2.RouteArgs{{NetworkInterfaceId: eni}}, nil
 	}
 	count := 1
-	if n.args.Nat == NatPerAz {
+	if n.args.Nat == config.NatPerAz {
 		count = len(n.zones)
 	}
 	var targets []ec2.RouteArgs

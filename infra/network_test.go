@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
 )
@@ -21,30 +21,30 @@ func networkVariant(t *testing.T, nat string, zones int) planned {
 
 func TestAddressPlanFor10_0_0_0_16(t *testing.T) {
 	for _, c := range []struct {
-		tier infra.Tier
+		tier config.Tier
 		zone int
 		want string
 	}{
-		{infra.TierPublic, 0, "10.0.0.0/20"},
-		{infra.TierPublic, 1, "10.0.16.0/20"},
-		{infra.TierPublic, 5, "10.0.80.0/20"},
-		{infra.TierPrivate, 0, "10.0.128.0/20"},
-		{infra.TierPrivate, 2, "10.0.160.0/20"},
-		{infra.TierPrivate, 5, "10.0.208.0/20"},
+		{config.TierPublic, 0, "10.0.0.0/20"},
+		{config.TierPublic, 1, "10.0.16.0/20"},
+		{config.TierPublic, 5, "10.0.80.0/20"},
+		{config.TierPrivate, 0, "10.0.128.0/20"},
+		{config.TierPrivate, 2, "10.0.160.0/20"},
+		{config.TierPrivate, 5, "10.0.208.0/20"},
 	} {
-		got, err := infra.SubnetCidr("10.0.0.0/16", c.tier, c.zone)
+		got, err := config.SubnetCidr("10.0.0.0/16", c.tier, c.zone)
 		if err != nil || got != c.want {
 			t.Errorf("%s zone %d: %q, %v; want %s", c.tier, c.zone, got, err, c.want)
 		}
 	}
-	if got, _ := infra.SubnetCidr("172.16.32.0/20", infra.TierPrivate, 1); got != "172.16.41.0/24" {
+	if got, _ := config.SubnetCidr("172.16.32.0/20", config.TierPrivate, 1); got != "172.16.41.0/24" {
 		t.Errorf("a /20's private zone 1 is %s, want 172.16.41.0/24", got)
 	}
 	for _, bad := range []struct {
 		cidr string
 		zone int
 	}{{"10.0.0.0/21", 0}, {"10.0.0.0/15", 0}, {"10.0.0.0/16", 6}, {"10.0.0.0/16", -1}, {"fd00::/56", 0}} {
-		if got, err := infra.SubnetCidr(bad.cidr, infra.TierPublic, bad.zone); err == nil {
+		if got, err := config.SubnetCidr(bad.cidr, config.TierPublic, bad.zone); err == nil {
 			t.Errorf("%s zone %d gave %s, want an error", bad.cidr, bad.zone, got)
 		}
 	}
@@ -65,12 +65,12 @@ func subnetsByURN(exp *graph.Export) map[string]subnetPlace {
 func TestNatAndZoneChangesMoveNoSubnet(t *testing.T) {
 	seen := map[string]subnetPlace{}
 	seenIn := map[string]string{}
-	for _, nat := range infra.NatModes {
+	for _, nat := range config.NatModes {
 		for _, zones := range []int{2, 3} {
 			variant := fmt.Sprintf("nat=%s zones=%d", nat, zones)
 			subnets := subnetsByURN(networkVariant(t, nat, zones).exp)
 			wantCount := zones
-			if nat != infra.NatNone {
+			if nat != config.NatNone {
 				wantCount = 2 * zones
 			}
 			if len(subnets) != wantCount {
@@ -97,11 +97,11 @@ func TestNatAndZoneChangesMoveNoSubnet(t *testing.T) {
 }
 
 func TestNatResourcesPerMode(t *testing.T) {
-	for _, nat := range infra.NatModes {
+	for _, nat := range config.NatModes {
 		for _, zones := range []int{2, 3} {
 			p := networkVariant(t, nat, zones)
-			gateways := map[string]int{infra.NatNone: 0, infra.NatSingle: 1, infra.NatPerAz: zones, infra.NatInstance: 0}[nat]
-			instances := map[string]int{infra.NatInstance: 1}[nat]
+			gateways := map[string]int{config.NatNone: 0, config.NatSingle: 1, config.NatPerAz: zones, config.NatInstance: 0}[nat]
+			instances := map[string]int{config.NatInstance: 1}[nat]
 			got := [3]int{len(p.exp.Resources("aws:ec2/natGateway:NatGateway")), len(p.exp.Resources("aws:ec2/eip:Eip")), len(p.exp.Resources("aws:ec2/instance:Instance"))}
 			if got != [3]int{gateways, gateways, instances} {
 				t.Errorf("nat=%s zones=%d: %d gateways, %d addresses, %d instances; want %d, %d, %d", nat, zones, got[0], got[1], got[2], gateways, gateways, instances)
@@ -116,11 +116,11 @@ func TestNatResourcesPerMode(t *testing.T) {
 // TestTasksAndEndpointsFollowNat checks where the services run and which route
 // tables the gateway endpoints serve.
 func TestTasksAndEndpointsFollowNat(t *testing.T) {
-	for _, nat := range infra.NatModes {
+	for _, nat := range config.NatModes {
 		t.Run(nat, func(t *testing.T) {
 			p := networkVariant(t, nat, 2)
 			tier, wantIP := "private", false
-			if nat == infra.NatNone {
+			if nat == config.NatNone {
 				tier, wantIP = "public", true
 			}
 			wantSubnets := map[string]bool{}
@@ -155,7 +155,7 @@ func TestTasksAndEndpointsFollowNat(t *testing.T) {
 			}
 			slices.Sort(taskTables)
 			endpoints := p.exp.Resources("aws:ec2/vpcEndpoint:VpcEndpoint")
-			if nat == infra.NatNone {
+			if nat == config.NatNone {
 				if len(endpoints) != 0 {
 					t.Errorf("%d gateway endpoints for public tasks, want none", len(endpoints))
 				}
@@ -178,7 +178,7 @@ func TestTasksAndEndpointsFollowNat(t *testing.T) {
 func TestPrivateRoutesGoThroughTheirNat(t *testing.T) {
 	for _, c := range []struct {
 		nat, via string
-	}{{infra.NatSingle, "natGatewayId"}, {infra.NatPerAz, "natGatewayId"}, {infra.NatInstance, "networkInterfaceId"}} {
+	}{{config.NatSingle, "natGatewayId"}, {config.NatPerAz, "natGatewayId"}, {config.NatInstance, "networkInterfaceId"}} {
 		p := networkVariant(t, c.nat, 3)
 		targets := map[string]bool{}
 		for _, g := range p.exp.Resources("aws:ec2/natGateway:NatGateway") {
@@ -196,7 +196,7 @@ func TestPrivateRoutesGoThroughTheirNat(t *testing.T) {
 			}
 			used[target] = true
 		}
-		if want := map[string]int{infra.NatPerAz: 3}[c.nat]; want > 0 && len(used) != want {
+		if want := map[string]int{config.NatPerAz: 3}[c.nat]; want > 0 && len(used) != want {
 			t.Errorf("nat=%s: routes use %d gateways, want one per zone", c.nat, len(used))
 		}
 		public := one(t, p.exp, "aws:ec2/route:Route", "network-public-rt-default")
@@ -207,7 +207,7 @@ func TestPrivateRoutesGoThroughTheirNat(t *testing.T) {
 }
 
 func TestNatInstanceIsHardened(t *testing.T) {
-	p := networkVariant(t, infra.NatInstance, 2)
+	p := networkVariant(t, config.NatInstance, 2)
 	in := one(t, p.exp, "aws:ec2/instance:Instance", "network-nat-instance")
 	public0 := one(t, p.exp, "aws:ec2/subnet:Subnet", "network-public-0")
 	if in.String("instanceType") != "t4g.nano" || in.String("subnetId") != public0.ID {
@@ -248,7 +248,7 @@ func TestVpcCidrMustFitTheAddressPlan(t *testing.T) {
 		{`{"availabilityZones":7}`, "2 to 6"},
 		{`{"nat":"gateway"}`, "instance"},
 	} {
-		_, err := infra.ParseConfig("fargo", "dev", devWith(t, "fargo:network", c.value).Get)
+		_, err := config.ParseConfig("fargo", "dev", devWith(t, "fargo:network", c.value).Get)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "fargo:network.") {
 			t.Errorf("%s: %v, want an error naming the key and %q", c.value, err, c.want)
 		}
@@ -262,7 +262,7 @@ func TestVpcCidrMustFitTheAddressPlan(t *testing.T) {
 var ec2Text = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$`)
 
 func TestSecurityGroupTextIsValidForEC2(t *testing.T) {
-	plans := map[string]planned{"dev": planFor(t, "dev"), "prod": planFor(t, "prod"), "dev nat=instance": networkVariant(t, infra.NatInstance, 2)}
+	plans := map[string]planned{"dev": planFor(t, "dev"), "prod": planFor(t, "prod"), "dev nat=instance": networkVariant(t, config.NatInstance, 2)}
 	for label, p := range plans {
 		checked := 0
 		for _, typ := range []string{"aws:ec2/securityGroup:SecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"} {

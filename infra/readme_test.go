@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/mocks"
@@ -25,12 +25,12 @@ const (
 func addressPlanTable(t *testing.T) string {
 	var b strings.Builder
 	b.WriteString("| zone index | public subnet | private subnet (when `nat` is not `none`) |\n|---:|---|---|\n")
-	for z := range infra.MaxAvailabilityZones {
-		pub, err := infra.SubnetCidr("10.0.0.0/16", infra.TierPublic, z)
+	for z := range config.MaxAvailabilityZones {
+		pub, err := config.SubnetCidr("10.0.0.0/16", config.TierPublic, z)
 		if err != nil {
 			t.Fatal(err)
 		}
-		priv, err := infra.SubnetCidr("10.0.0.0/16", infra.TierPrivate, z)
+		priv, err := config.SubnetCidr("10.0.0.0/16", config.TierPrivate, z)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func costTable(t *testing.T) string {
 	}
 	row("dev", planFor(t, "dev"))
 	row("prod", planFor(t, "prod"))
-	for _, nat := range []string{infra.NatSingle, infra.NatPerAz, infra.NatInstance} {
+	for _, nat := range []string{config.NatSingle, config.NatPerAz, config.NatInstance} {
 		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q}`, nat))
 		row("dev, NAT switched on", runConfig(t, sc, mocks.Options{}))
 	}
@@ -113,7 +113,7 @@ func TestReadmeDocumentsEveryKeyAndOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(data)
-	for _, k := range infra.ConfigKeys {
+	for _, k := range config.ConfigKeys {
 		if !strings.Contains(readme, "`fargo:"+k+"`") {
 			t.Errorf("README does not document fargo:%s", k)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -13,7 +14,7 @@ type RegistryArgs struct {
 	// Services names one repository each.
 	Services []string
 	// Settings are the lifecycle, tag and deletion rules shared by every repository.
-	Settings RegistryConfig
+	Settings config.RegistryConfig
 	// Tags are applied to every repository.
 	Tags pulumi.StringMap
 }
@@ -86,7 +87,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	urls, names := pulumi.StringMap{}, pulumi.StringMap{}
 	for _, svc := range args.Services {
 		repo, err := ecr.NewRepository(ctx, name+"-"+svc, &ecr.RepositoryArgs{
-			Name:                       pulumi.String(StackNamePrefix(ctx.Project(), ctx.Stack()) + svc),
+			Name:                       pulumi.String(config.StackNamePrefix(ctx.Project(), ctx.Stack()) + svc),
 			ImageTagMutability:         pulumi.String(mutability),
 			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
 			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{

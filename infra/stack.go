@@ -1,11 +1,11 @@
 package infra
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
+	"maps"
+	"slices"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/outputs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -13,27 +13,14 @@ import (
 
 // Program is the fargo stack. It reads and validates the configuration once, before
 // registering any resource, then composes the components and exports the outputs.
+// The keys themselves are checked by the caller, which knows where they come from
+// (main: the CLI's PULUMI_CONFIG; the plan: the stack file).
 func Program(ctx *pulumi.Context) error {
-	keysErr := CheckKeys(cliConfigKeys())
-	cfg, err := ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
-	if err := errors.Join(keysErr, err); err != nil {
+	cfg, err := config.ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
+	if err != nil {
 		return err
 	}
 	return Build(ctx, cfg)
-}
-
-// cliConfigKeys lists the keys the Pulumi CLI passed in PULUMI_CONFIG (none under
-// mocks, where the plan's stack file loader checks the same keys).
-func cliConfigKeys() []string {
-	var cfg map[string]any
-	if err := json.Unmarshal([]byte(os.Getenv("PULUMI_CONFIG")), &cfg); err != nil {
-		return nil
-	}
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
-		keys = append(keys, k)
-	}
-	return keys
 }
 
 // stack holds the components of one stack; the optional ones are nil when their
@@ -49,11 +36,11 @@ type stack struct {
 }
 
 // Build composes the components for a validated configuration.
-func Build(ctx *pulumi.Context, cfg *Config) error {
+func Build(ctx *pulumi.Context, cfg *config.Config) error {
 	tags := pulumi.StringMap{
-		TagProject:   pulumi.String(cfg.Project),
-		TagStack:     pulumi.String(cfg.Stack),
-		"managed-by": pulumi.String("pulumi"),
+		config.TagProject: pulumi.String(cfg.Project),
+		config.TagStack:   pulumi.String(cfg.Stack),
+		"managed-by":      pulumi.String("pulumi"),
 	}
 	identity, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
@@ -113,7 +100,7 @@ func Build(ctx *pulumi.Context, cfg *Config) error {
 
 // imagePlatforms maps each service to the Docker platform of its architecture,
 // so rollouts build what the task definition will run.
-func imagePlatforms(services []ServiceConfig) pulumi.StringMap {
+func imagePlatforms(services []config.ServiceConfig) pulumi.StringMap {
 	out := pulumi.StringMap{}
 	for _, s := range services {
 		out[s.Name] = pulumi.String(s.ImagePlatform())
@@ -121,7 +108,7 @@ func imagePlatforms(services []ServiceConfig) pulumi.StringMap {
 	return out
 }
 
-func serviceNames(services []ServiceConfig) []string {
+func serviceNames(services []config.ServiceConfig) []string {
 	names := make([]string, len(services))
 	for i, s := range services {
 		names[i] = s.Name
@@ -130,15 +117,15 @@ func serviceNames(services []ServiceConfig) []string {
 }
 
 // tableGrants lists, per service, the tables it may use.
-func tableGrants(tables []TableConfig, db *Database) map[string][]TableGrant {
+func tableGrants(tables []config.TableConfig, db *Database) map[string][]TableGrant {
 	grants := map[string][]TableGrant{}
 	if db == nil {
 		return grants
 	}
 	for _, t := range tables {
-		for _, svc := range sortedKeys(t.Services) {
+		for _, svc := range slices.Sorted(maps.Keys(t.Services)) {
 			grants[svc] = append(grants[svc], TableGrant{
-				Table: t.Name, Arn: db.TableArns[t.Name], Indexes: t.IndexNames(), Write: t.Services[svc] == AccessReadWrite,
+				Table: t.Name, Arn: db.TableArns[t.Name], Indexes: t.IndexNames(), Write: t.Services[svc] == config.AccessReadWrite,
 			})
 		}
 	}
@@ -146,7 +133,7 @@ func tableGrants(tables []TableConfig, db *Database) map[string][]TableGrant {
 }
 
 // export publishes the output contract (package outputs).
-func (s *stack) export(ctx *pulumi.Context, cfg *Config) {
+func (s *stack) export(ctx *pulumi.Context, cfg *config.Config) {
 	ctx.Export(outputs.Region, pulumi.String(cfg.Region))
 	ctx.Export(outputs.VpcID, s.network.VpcID)
 	ctx.Export(outputs.PublicSubnetIDs, s.network.PublicSubnetIDs)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
@@ -20,7 +21,7 @@ import (
 var stacks = []string{"dev", "prod"}
 
 type planned struct {
-	cfg *infra.Config
+	cfg *config.Config
 	exp *graph.Export
 }
 
@@ -55,7 +56,7 @@ func planFor(t *testing.T, stack string) planned {
 
 func runConfig(t *testing.T, sc *plan.StackConfig, opts mocks.Options) planned {
 	t.Helper()
-	cfg, err := infra.ParseConfig(sc.Project, sc.Stack, sc.Get)
+	cfg, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
 	if err != nil {
 		t.Fatalf("stack %s config: %v", sc.Stack, err)
 	}
@@ -99,10 +100,10 @@ func num(t *testing.T, r *graph.Resource, path ...string) float64 {
 }
 
 func TestDevIsPublicAndProdIsPrivate(t *testing.T) {
-	if planFor(t, "dev").cfg.Network.Nat != infra.NatNone {
+	if planFor(t, "dev").cfg.Network.Nat != config.NatNone {
 		t.Error("dev must run without NAT")
 	}
-	if planFor(t, "prod").cfg.Network.Nat == infra.NatNone {
+	if planFor(t, "prod").cfg.Network.Nat == config.NatNone {
 		t.Error("prod must run tasks behind NAT")
 	}
 }

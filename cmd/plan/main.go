@@ -19,7 +19,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
@@ -117,7 +117,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // locate puts each configuration error on its own line, prefixed with where its
 // key sits in the stack file, in file order (keys the file does not hold last).
 func locate(cfg *plan.StackConfig, err error) error {
-	problems := infra.ConfigErrors(err)
+	problems := config.ConfigErrors(err)
 	if len(problems) == 0 {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
@@ -69,7 +70,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	}
 	// The keys are checked as the CLI's PULUMI_CONFIG is at deploy time, and
 	// reported with the values' errors, all at once.
-	keysErr := infra.CheckKeys(slices.Collect(maps.Keys(cfg.Values)))
+	keysErr := config.CheckKeys(slices.Collect(maps.Keys(cfg.Values)))
 	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil || keysErr != nil {
 		return nil, cleanError(errors.Join(keysErr, err))
 	}
@@ -82,7 +83,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 
 // cleanError drops the engine's wrapping so that each config error reads as one line.
 func cleanError(err error) error {
-	if problems := infra.ConfigErrors(err); len(problems) > 0 {
+	if problems := config.ConfigErrors(err); len(problems) > 0 {
 		errs := make([]error, len(problems))
 		for i, p := range problems {
 			errs[i] = p

@@ -1,10 +1,11 @@
-package infra
+package config
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/mail"
 	"reflect"
@@ -268,6 +269,16 @@ func CheckKeys(keys []string) error {
 	return errors.Join(errs...)
 }
 
+// CLIKeys lists the keys in the Pulumi CLI's PULUMI_CONFIG, a JSON object of every
+// configuration value it hands the program.
+func CLIKeys(pulumiConfig string) []string {
+	var cfg map[string]json.RawMessage
+	if json.Unmarshal([]byte(pulumiConfig), &cfg) != nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(cfg))
+}
+
 // didYouMean names the one candidate within two edits of s, if there is one.
 func didYouMean(s string, candidates []string) string {
 	var close []string
@@ -418,7 +429,7 @@ func checkKeys(key string, raw json.RawMessage, t reflect.Type) error {
 				fields[name] = t.Field(i).Type
 			}
 		}
-		for _, k := range sortedKeys(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			ft, ok := fields[k]
 			if !ok {
 				return errorf(key, "unknown key %q; allowed keys: %s", k, strings.Join(jsonFields(reflect.New(t).Interface()), ", "))
@@ -430,7 +441,7 @@ func checkKeys(key string, raw json.RawMessage, t reflect.Type) error {
 	case reflect.Map:
 		var obj map[string]json.RawMessage
 		if json.Unmarshal(raw, &obj) == nil {
-			for _, k := range sortedKeys(obj) {
+			for _, k := range slices.Sorted(maps.Keys(obj)) {
 				if err := checkKeys(key+"."+k, obj[k], t.Elem()); err != nil {
 					return err
 				}

@@ -1,14 +1,16 @@
-package infra
+package config
 
 import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/fargo-dev/fargo/internal/envname"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/fargo-dev/fargo/internal/envname"
 )
 
 // TableConfig is one entry of fargo:tables: a DynamoDB table and who may use it.
@@ -243,7 +245,7 @@ var (
 // checkSecretStacks refuses a secret under another stack's /<project>/<stack>/
 // path: one stack's tasks never read another's secrets.
 func checkSecretStacks(k, project, stack string, secrets map[string]string) error {
-	for _, name := range sortedKeys(secrets) {
+	for _, name := range slices.Sorted(maps.Keys(secrets)) {
 		ref, _ := ParseSecretRef(secrets[name])
 		if other, ok := ref.stackOf(project); ok && other != stack {
 			return errorf(k+"."+name, "%q is stack %s's secret; stack %s may read only its own /%s/%s/ secrets (or secrets outside /%s/)",
