@@ -236,3 +236,45 @@ func TestManualRolloutIsTrusted(t *testing.T) {
 		}
 	}
 }
+
+// iamPrefixes maps a pulumi-aws module to the IAM service prefix its resources'
+// API calls are authorized under.
+var iamPrefixes = map[string]string{
+	"ec2": "ec2", "vpc": "ec2", "lb": "elasticloadbalancing", "ecs": "ecs", "ecr": "ecr", "iam": "iam",
+	"cloudwatch": "logs", "appautoscaling": "application-autoscaling", "dynamodb": "dynamodb", "ssm": "ssm",
+	"route53": "route53", "acm": "acm", "budgets": "budgets",
+}
+
+// TestDeployRoleKnowsEveryServiceTheStackUses is the reminder a new resource type
+// needs: the CI deploy role must be granted its service's actions, or the first
+// `pulumi up` from CI that creates it fails.
+func TestDeployRoleKnowsEveryServiceTheStackUses(t *testing.T) {
+	for _, stack := range stacks {
+		p := planFor(t, stack)
+		var doc fullPolicy
+		if err := json.Unmarshal([]byte(one(t, p.exp, "aws:iam/rolePolicy:RolePolicy", "github-deploy").String("policy")), &doc); err != nil {
+			t.Fatal(err)
+		}
+		granted := map[string]bool{}
+		for _, st := range doc.Statement {
+			for _, a := range st.Action {
+				prefix, _, _ := strings.Cut(a, ":")
+				granted[prefix] = true
+			}
+		}
+		for _, r := range p.exp.Deployment.Resources {
+			mod, ok := strings.CutPrefix(r.Type, "aws:")
+			if !ok || !r.Custom {
+				continue
+			}
+			mod, _, _ = strings.Cut(mod, "/")
+			prefix, known := iamPrefixes[mod]
+			switch {
+			case !known:
+				t.Errorf("%s: %s is of module %q: add its IAM prefix to iamPrefixes and grant the deploy role its actions (infra/cipolicy.go)", stack, r.Type, mod)
+			case !granted[prefix]:
+				t.Errorf("%s: the deploy role has no %s action, which %s needs", stack, prefix, r.Type)
+			}
+		}
+	}
+}
