@@ -31,7 +31,8 @@ type stack struct {
 	database *Database
 	dns      *Dns
 	web      *LoadBalancer
-	apps     *FargateService
+	cluster  *Cluster
+	services map[string]*Service
 	ci       *GithubRoles
 }
 
@@ -76,11 +77,18 @@ func Build(ctx *pulumi.Context, cfg *config.Config) error {
 	}); err != nil {
 		return err
 	}
-	if s.apps, err = NewFargateService(ctx, "app", &FargateServiceArgs{
-		Services: cfg.Services, Cluster: cfg.Cluster, Region: cfg.Region, AccountID: identity.AccountId,
-		Network: s.network, LoadBalancer: s.web, Registry: s.registry, Grants: tableGrants(cfg.Tables, s.database), Tags: tags,
-	}); err != nil {
+	if s.cluster, err = NewCluster(ctx, "app", &ClusterArgs{Settings: cfg.Cluster, Tags: tags}); err != nil {
 		return err
+	}
+	grants := tableGrants(cfg.Tables, s.database)
+	s.services = map[string]*Service{}
+	for _, svc := range cfg.Services {
+		if s.services[svc.Name], err = NewService(ctx, "app-"+svc.Name, &ServiceArgs{
+			Service: svc, Cluster: s.cluster, Settings: cfg.Cluster, Region: cfg.Region, AccountID: identity.AccountId,
+			Network: s.network, LoadBalancer: s.web, Registry: s.registry, Grants: grants[svc.Name], Tags: tags,
+		}); err != nil {
+			return err
+		}
 	}
 	if cfg.Github != nil {
 		if s.ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
@@ -142,10 +150,17 @@ func (s *stack) export(ctx *pulumi.Context, cfg *config.Config) {
 	ctx.Export(outputs.RepositoryNames, s.registry.RepositoryNames)
 	ctx.Export(outputs.AlbDNSName, s.web.DNSName)
 	ctx.Export(outputs.URL, s.web.URL)
-	ctx.Export(outputs.ClusterName, s.apps.ClusterName)
-	ctx.Export(outputs.ServiceNames, s.apps.ServiceNames)
-	ctx.Export(outputs.LogGroupNames, s.apps.LogGroupNames)
-	ctx.Export(outputs.ImageTagParameters, s.apps.ImageTagParameters)
+	ctx.Export(outputs.ClusterName, s.cluster.Name)
+	serviceNames, logGroups, tagParams := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
+	for name, svc := range s.services {
+		serviceNames[name], logGroups[name] = svc.ServiceName, svc.LogGroupName
+		if svc.rolledOut {
+			tagParams[name] = svc.ImageTagParameter
+		}
+	}
+	ctx.Export(outputs.ServiceNames, serviceNames)
+	ctx.Export(outputs.LogGroupNames, logGroups)
+	ctx.Export(outputs.ImageTagParameters, tagParams)
 	ctx.Export(outputs.ImagePlatforms, imagePlatforms(cfg.Services))
 	if s.database != nil {
 		ctx.Export(outputs.TableNames, s.database.TableNames)

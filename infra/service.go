@@ -38,110 +38,72 @@ const (
 	ScratchPath = "/tmp"
 )
 
-// FargateServiceArgs configures a FargateService.
-type FargateServiceArgs struct {
-	// Services are the apps to run.
-	Services []config.ServiceConfig
-	// Cluster holds Container Insights, log retention and the capacity strategy.
-	Cluster config.ClusterConfig
+// ServiceArgs configures a Service.
+type ServiceArgs struct {
+	// Service is the app to run.
+	Service config.ServiceConfig
+	// Cluster runs it.
+	Cluster *Cluster
+	// Settings hold the log retention and the capacity strategy.
+	Settings config.ClusterConfig
 	// Region and AccountID scope the task role trust policies and log configuration.
 	Region, AccountID string
 	// Network decides the subnets and public IPs of the tasks.
 	Network *Network
-	// LoadBalancer supplies target groups, listeners and its security group.
+	// LoadBalancer supplies the service's target group, the listeners and its security group.
 	LoadBalancer *LoadBalancer
-	// Registry supplies each service's repository.
+	// Registry supplies the service's repository.
 	Registry *Registry
-	// Grants lists, per service, the tables its task role may use.
-	Grants map[string][]TableGrant
+	// Grants lists the tables the task role may use.
+	Grants []TableGrant
 	// Tags are applied to every resource.
 	Tags pulumi.StringMap
 }
 
-// FargateService is the ECS cluster and, per service, its task definition, roles,
-// log group, security group, ECS service and auto scaling.
-type FargateService struct {
+// Service is one app on Fargate: its task definition, task and execution roles,
+// log group, security group, ECS service, image tag parameter and auto scaling.
+type Service struct {
 	pulumi.ResourceState
 
-	// ClusterName is the ECS cluster's name.
-	ClusterName pulumi.StringOutput `pulumi:"clusterName"`
-	// ServiceNames maps service name to ECS service name.
-	ServiceNames pulumi.StringMapOutput `pulumi:"serviceNames"`
-	// LogGroupNames maps service name to its CloudWatch log group.
-	LogGroupNames pulumi.StringMapOutput `pulumi:"logGroupNames"`
-	// ImageTagParameters maps service name to the SSM parameter holding its image tag.
-	ImageTagParameters pulumi.StringMapOutput `pulumi:"imageTagParameters"`
-	// TaskRoleArns and ExecutionRoleArns map service name to its roles.
-	TaskRoleArns      pulumi.StringMapOutput `pulumi:"taskRoleArns"`
-	ExecutionRoleArns pulumi.StringMapOutput `pulumi:"executionRoleArns"`
+	// ServiceName is the ECS service's name.
+	ServiceName pulumi.StringOutput `pulumi:"serviceName"`
+	// LogGroupName is its CloudWatch log group.
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
+	// ImageTagParameter is the SSM parameter holding its image tag; empty for a
+	// service with a fixed or built image.
+	ImageTagParameter pulumi.StringOutput `pulumi:"imageTagParameter"`
+	// TaskRoleArn and ExecutionRoleArn are its roles.
+	TaskRoleArn      pulumi.StringOutput `pulumi:"taskRoleArn"`
+	ExecutionRoleArn pulumi.StringOutput `pulumi:"executionRoleArn"`
+
+	// rolledOut says the service runs its repository's image at a recorded tag,
+	// and so has an image tag parameter.
+	rolledOut bool
 }
 
-// NewFargateService creates the cluster and every service.
-func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArgs, opts ...pulumi.ResourceOption) (*FargateService, error) {
-	if args == nil || args.Network == nil || args.LoadBalancer == nil || args.Registry == nil {
-		return nil, fmt.Errorf("fargate service %s: args with network, load balancer and registry are required", name)
+// NewService creates one service in the cluster.
+func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
+	if args == nil || args.Cluster == nil || args.Network == nil || args.LoadBalancer == nil || args.Registry == nil {
+		return nil, fmt.Errorf("service %s: args with cluster, network, load balancer and registry are required", name)
 	}
-	c := &FargateService{}
-	if err := ctx.RegisterComponentResource("fargo:infra:FargateService", name, c, opts...); err != nil {
+	c := &Service{}
+	if err := ctx.RegisterComponentResource("fargo:infra:Service", name, c, opts...); err != nil {
 		return nil, err
 	}
-
-	insights := "disabled"
-	if args.Cluster.ContainerInsights {
-		insights = "enabled"
-	}
-	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
-		Name: pulumi.String(config.ClusterName(ctx.Project(), ctx.Stack())),
-		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
-			Name: pulumi.String("containerInsights"), Value: pulumi.String(insights),
-		}},
-		Tags: args.Tags,
-	}, pulumi.Parent(c))
+	built, err := newAppService(ctx, c, name, args.Service, args)
 	if err != nil {
 		return nil, err
 	}
-	providers, err := ecs.NewClusterCapacityProviders(ctx, name, &ecs.ClusterCapacityProvidersArgs{
-		ClusterName:       cluster.Name,
-		CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
-		DefaultCapacityProviderStrategies: ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArray{
-			&ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs{
-				CapacityProvider: pulumi.String("FARGATE_SPOT"), Weight: pulumi.Int(1),
-			},
-		},
-	}, pulumi.Parent(c))
-	if err != nil {
-		return nil, err
+	c.ServiceName = built.service.Name
+	c.LogGroupName = built.logGroup.Name
+	c.TaskRoleArn, c.ExecutionRoleArn = built.taskRole.Arn, built.executionRole.Arn
+	c.ImageTagParameter = pulumi.String("").ToStringOutput()
+	if built.tagParameter != nil {
+		c.ImageTagParameter, c.rolledOut = built.tagParameter.Name, true
 	}
-
-	serviceNames, logGroups, tagParams := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
-	taskRoles, execRoles := pulumi.StringMap{}, pulumi.StringMap{}
-	for _, svc := range args.Services {
-		built, err := newAppService(ctx, c, name+"-"+svc.Name, svc, args, cluster, providers)
-		if err != nil {
-			return nil, err
-		}
-		serviceNames[svc.Name] = built.service.Name
-		logGroups[svc.Name] = built.logGroup.Name
-		taskRoles[svc.Name] = built.taskRole.Arn
-		execRoles[svc.Name] = built.executionRole.Arn
-		if built.tagParameter != nil {
-			tagParams[svc.Name] = built.tagParameter.Name
-		}
-	}
-
-	c.ClusterName = cluster.Name
-	c.ServiceNames = serviceNames.ToStringMapOutput()
-	c.LogGroupNames = logGroups.ToStringMapOutput()
-	c.ImageTagParameters = tagParams.ToStringMapOutput()
-	c.TaskRoleArns = taskRoles.ToStringMapOutput()
-	c.ExecutionRoleArns = execRoles.ToStringMapOutput()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"clusterName":        c.ClusterName,
-		"serviceNames":       c.ServiceNames,
-		"logGroupNames":      c.LogGroupNames,
-		"imageTagParameters": c.ImageTagParameters,
-		"taskRoleArns":       c.TaskRoleArns,
-		"executionRoleArns":  c.ExecutionRoleArns,
+		"serviceName": c.ServiceName, "logGroupName": c.LogGroupName, "imageTagParameter": c.ImageTagParameter,
+		"taskRoleArn": c.TaskRoleArn, "executionRoleArn": c.ExecutionRoleArn,
 	}); err != nil {
 		return nil, err
 	}
@@ -182,14 +144,13 @@ type image struct {
 	present pulumi.BoolOutput
 }
 
-func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc config.ServiceConfig, args *FargateServiceArgs,
-	cluster *ecs.Cluster, providers *ecs.ClusterCapacityProviders) (*appService, error) {
+func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.ServiceConfig, args *ServiceArgs) (*appService, error) {
 	parent := pulumi.Parent(c)
 	out := &appService{}
 
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(config.LogGroupName(ctx.Project(), ctx.Stack(), svc.Name)),
-		RetentionInDays: pulumi.Int(args.Cluster.LogRetentionDays),
+		RetentionInDays: pulumi.Int(args.Settings.LogRetentionDays),
 		Tags:            args.Tags,
 	}, parent)
 	if err != nil {
@@ -227,7 +188,7 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc conf
 		return nil, err
 	}
 	out.taskRole, out.executionRole = taskRole, execRole
-	if err := grantTables(ctx, parent, name, taskRole, args.Grants[svc.Name]); err != nil {
+	if err := grantTables(ctx, parent, name, taskRole, args.Grants); err != nil {
 		return nil, err
 	}
 	if err := grantSecrets(ctx, parent, name, execRole, svc, args); err != nil {
@@ -279,10 +240,10 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc conf
 	}
 
 	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
-		Cluster:                    cluster.Arn,
+		Cluster:                    args.Cluster.Arn,
 		TaskDefinition:             taskDef.Arn,
 		DesiredCount:               running(svc.MinTasks),
-		CapacityProviderStrategies: capacityStrategy(args.Cluster.Capacity),
+		CapacityProviderStrategies: capacityStrategy(args.Settings.Capacity),
 		PlatformVersion:            pulumi.String("LATEST"),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        args.Network.TaskSubnetIDs,
@@ -306,13 +267,13 @@ func newAppService(ctx *pulumi.Context, c *FargateService, name string, svc conf
 	}, parent,
 		// The autoscaler owns the running count once the service exists.
 		pulumi.IgnoreChanges([]string{"desiredCount"}),
-		pulumi.DependsOn(append([]pulumi.Resource{providers}, args.LoadBalancer.Listeners...)))
+		pulumi.DependsOn(append([]pulumi.Resource{args.Cluster.capacityProviders}, args.LoadBalancer.Listeners...)))
 	if err != nil {
 		return nil, err
 	}
 	out.service = service
 
-	if err := newScaling(ctx, parent, name, svc, cluster, service, running, args.Tags); err != nil {
+	if err := newScaling(ctx, parent, name, svc, args.Cluster, service, running, args.Tags); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -427,7 +388,7 @@ func SecretsPolicy(secrets map[string]string, region, account string) (string, e
 	return string(b), err
 }
 
-func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, role *iam.Role, svc config.ServiceConfig, args *FargateServiceArgs) error {
+func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, role *iam.Role, svc config.ServiceConfig, args *ServiceArgs) error {
 	if len(svc.Secrets) == 0 {
 		return nil
 	}
@@ -441,7 +402,7 @@ func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 
 // newTaskSecurityGroup admits only the load balancer, on the container port, and
 // lets the load balancer reach the tasks on that port and nothing else.
-func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *FargateServiceArgs) (*ec2.SecurityGroup, error) {
+func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *ServiceArgs) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-task", &ec2.SecurityGroupArgs{
 		VpcId:       args.Network.VpcID,
 		Description: pulumi.String(fmt.Sprintf("fargo %s tasks: from the load balancer only", svc.Name)),
@@ -491,7 +452,7 @@ var ImageTagParameterIgnored = []string{"allowedPattern", "dataType", "descripti
 
 // serviceImage decides what a service runs: a fixed image from config, an image
 // built from a Docker context, or its repository at the tag recorded in SSM.
-func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *FargateServiceArgs) (image, *ssm.Parameter, error) {
+func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *ServiceArgs) (image, *ssm.Parameter, error) {
 	repo := args.Registry.Repositories[svc.Name]
 	switch {
 	case svc.Image != "":
@@ -563,7 +524,7 @@ func capacityStrategy(cp config.CapacityConfig) ecs.ServiceCapacityProviderStrat
 // newScaling keeps the service between MinTasks and MaxTasks, tracking average CPU
 // and memory. A service without an image is held at zero.
 func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig,
-	cluster *ecs.Cluster, service *ecs.Service, running func(int) pulumi.IntOutput, tags pulumi.StringMap) error {
+	cluster *Cluster, service *ecs.Service, running func(int) pulumi.IntOutput, tags pulumi.StringMap) error {
 	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
 		ServiceNamespace:  pulumi.String("ecs"),
 		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
