@@ -241,8 +241,8 @@ func TestExceptionLimitedToResources(t *testing.T) {
 	}}}
 	wide := policy(stmt([]any{"ec2:*"}, "*"))
 	deploy, other := wide, wide
-	deploy.URN += "-x::deploy"
-	other.URN += "-y::other"
+	deploy.URN = strings.TrimSuffix(wide.URN, "::p") + "::deploy"
+	other.URN = strings.TrimSuffix(wide.URN, "::p") + "::other"
 	findings := Evaluate(stack(deploy, other), reg)
 	for _, f := range findings {
 		if f.Control != "IAM.21" {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fargo-dev/fargo/internal/graph"
 	"gopkg.in/yaml.v3"
 )
 
@@ -100,11 +101,7 @@ func (e *Exception) covers(urn string) bool {
 	if len(e.Resources) == 0 {
 		return true
 	}
-	name := urn
-	if i := strings.LastIndex(urn, "::"); i >= 0 {
-		name = urn[i+2:]
-	}
-	return slices.Contains(e.Resources, name)
+	return slices.Contains(e.Resources, (&graph.Resource{URN: urn}).Name())
 }
 
 // apply turns the failures an exception covers into excepted findings, but only

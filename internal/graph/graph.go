@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // RootStackType is the type of the root resource, whose outputs are the stack outputs.
@@ -52,8 +52,8 @@ type Resource struct {
 
 // Name is the resource's logical name, the last part of its URN.
 func (r *Resource) Name() string {
-	if i := strings.LastIndex(r.URN, "::"); i >= 0 {
-		return r.URN[i+2:]
+	if u := resource.URN(r.URN); u.IsValid() {
+		return u.Name()
 	}
 	return r.URN
 }
@@ -166,8 +166,8 @@ func (e *Export) StackOutputs() map[string]any {
 // StackName returns the stack's name from the root stack's URN.
 func (e *Export) StackName() string {
 	for _, r := range e.Resources(RootStackType) {
-		if parts := strings.SplitN(strings.TrimPrefix(r.URN, "urn:pulumi:"), "::", 2); len(parts) == 2 {
-			return parts[0]
+		if u := resource.URN(r.URN); u.IsValid() {
+			return string(u.Stack())
 		}
 	}
 	return ""

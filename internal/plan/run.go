@@ -19,10 +19,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 )
 
-// UnknownValue is how an export marks a value not known until deployment.
-const UnknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+// UnknownValue is how an export marks a value not known until deployment: the
+// SDK's own sentinel.
+const UnknownValue = plugin.UnknownStringValue
 
 // provider versions written into the plan's default provider resources.
 var providerVersions = map[string]string{"aws": "6.83.4", "awsx": "2.22.0"}
@@ -157,8 +159,8 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 }
 
 func projectAndStack(stackURN string) (string, string) {
-	parts := strings.Split(strings.TrimPrefix(stackURN, "urn:pulumi:"), "::")
-	return parts[1], parts[0]
+	u := resource.URN(stackURN)
+	return string(u.Project()), string(u.Stack())
 }
 
 // normalize turns Go values into their JSON form (maps of any, float64 numbers).
