@@ -32,7 +32,21 @@ type Finding struct {
 	Severity string `json:"severity"`
 	URN      string `json:"urn"`
 	Status   Status `json:"status"`
-	Reason   string `json:"reason"`
+	// Reason is what the control found.
+	Reason string `json:"reason"`
+	// Exception is the registered exception that excepts the finding, or that
+	// would but does not hold; nil for none.
+	Exception *AppliedException `json:"exception,omitempty"`
+}
+
+// AppliedException is a registered exception as it bears on one finding.
+type AppliedException struct {
+	Why           string   `json:"why"`
+	CompensatedBy []string `json:"compensatedBy"`
+	Compensation  string   `json:"compensation"`
+	// Broken lists the compensating controls that do not pass, which keep the
+	// finding a failure.
+	Broken []string `json:"broken,omitempty"`
 }
 
 // Control is one check.

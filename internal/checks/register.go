@@ -126,18 +126,16 @@ func (r *Register) apply(stack string, findings []Finding) []Finding {
 		if e == nil || !e.covers(f.URN) {
 			continue
 		}
-		var broken []string
+		applied := &AppliedException{Why: e.Why, CompensatedBy: e.CompensatedBy, Compensation: e.Compensation}
 		for _, c := range e.CompensatedBy {
 			if failed[c] > 0 || passed[c] == 0 {
-				broken = append(broken, c)
+				applied.Broken = append(applied.Broken, c)
 			}
 		}
-		if len(broken) > 0 {
-			out[i].Reason = fmt.Sprintf("%s; the registered exception does not hold because compensating %s does not pass", f.Reason, strings.Join(broken, ", "))
-			continue
+		out[i].Exception = applied
+		if len(applied.Broken) == 0 {
+			out[i].Status = Excepted
 		}
-		out[i].Status = Excepted
-		out[i].Reason = fmt.Sprintf("%s; excepted in %s: %s Compensated by %s (%s).", f.Reason, stack, e.Why, strings.Join(e.CompensatedBy, ", "), e.Compensation)
 	}
 	return out
 }

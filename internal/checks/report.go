@@ -64,10 +64,12 @@ func WriteSummary(w io.Writer, findings []Finding) {
 		switch f.Status {
 		case Fail:
 			fmt.Fprintf(w, "fail %s %s\n  %s\n", f.Control, f.URN, f.Reason)
+			if f.Exception != nil {
+				fmt.Fprintf(w, "  the registered exception does not hold: compensating %s does not pass\n", strings.Join(f.Exception.Broken, ", "))
+			}
 		case Excepted:
-			// The full reason, with the exception's why and compensation, is in --format checks.
-			reason, _, _ := strings.Cut(f.Reason, "; excepted in")
-			fmt.Fprintf(w, "excepted %s %s\n  %s (registered exception, compensated)\n", f.Control, f.URN, reason)
+			// The exception's why and compensation are in --format checks.
+			fmt.Fprintf(w, "excepted %s %s\n  %s (registered exception, compensated by %s)\n", f.Control, f.URN, f.Reason, strings.Join(f.Exception.CompensatedBy, ", "))
 		}
 	}
 }
