@@ -25,16 +25,19 @@ const Namespace = "fargo"
 // A stack file that sets any other fargo key is refused.
 var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables", "github"}
 
+// NatMode is how private subnets reach the internet: fargo:network.nat.
+type NatMode string
+
 // NAT strategies accepted by fargo:network.nat.
 const (
-	NatNone     = "none"
-	NatSingle   = "single"
-	NatPerAz    = "perAz"
-	NatInstance = "instance"
+	NatNone     NatMode = "none"
+	NatSingle   NatMode = "single"
+	NatPerAz    NatMode = "perAz"
+	NatInstance NatMode = "instance"
 )
 
-// NatModes lists every accepted fargo:network.nat value.
-var NatModes = []string{NatNone, NatSingle, NatPerAz, NatInstance}
+// NatModes lists every accepted fargo:network.nat value: the only list of them.
+var NatModes = []NatMode{NatNone, NatSingle, NatPerAz, NatInstance}
 
 // Config is the typed, validated configuration of one stack. It is built once by
 // ParseConfig; components receive the parts they need and never read config themselves.
@@ -71,7 +74,7 @@ type NetworkConfig struct {
 	// AvailabilityZones is how many zones the VPC spans (at least 2, for the load balancer).
 	AvailabilityZones int `json:"availabilityZones"`
 	// Nat is none, single, perAz or instance.
-	Nat string `json:"nat"`
+	Nat NatMode `json:"nat"`
 }
 
 // ServiceConfig is one entry of fargo:services.

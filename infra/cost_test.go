@@ -30,7 +30,7 @@ func handTotal(t *testing.T, cfg *config.Config, atMax bool) float64 {
 	const h = 730.0
 	zones := float64(cfg.Network.AvailabilityZones)
 	total := price("albHour")*h + zones*price("publicIpv4Hour")*h
-	nats := map[string]float64{config.NatNone: 0, config.NatSingle: 1, config.NatPerAz: zones}[cfg.Network.Nat]
+	nats := map[config.NatMode]float64{config.NatNone: 0, config.NatSingle: 1, config.NatPerAz: zones}[cfg.Network.Nat]
 	total += nats * (price("natHour") + price("publicIpv4Hour")) * h
 	cp := cfg.Cluster.Capacity
 	if cp.OnDemandWeight != 0 {
@@ -106,9 +106,9 @@ func TestDevHasNoHourlyExtras(t *testing.T) {
 
 func TestNatSwitchCostsExactlyTheGatewaysAndAddresses(t *testing.T) {
 	book, _ := cost.Prices()
-	totals := map[string]float64{}
+	totals := map[config.NatMode]float64{}
 	var cfg *config.Config
-	for _, nat := range []string{config.NatNone, config.NatSingle, config.NatPerAz} {
+	for _, nat := range []config.NatMode{config.NatNone, config.NatSingle, config.NatPerAz} {
 		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q,"availabilityZones":3}`, nat))
 		p := runConfig(t, sc, mocks.Options{})
 		est, err := cost.EstimateGraph(p.exp, cost.Assumptions{})

@@ -35,7 +35,7 @@ type NetworkArgs struct {
 	// AvailabilityZones is how many zones to span (2 to MaxAvailabilityZones).
 	AvailabilityZones int
 	// Nat is NatNone, NatSingle, NatPerAz or NatInstance.
-	Nat string
+	Nat config.NatMode
 	// Region names the gateway endpoints' services.
 	Region string
 	// Tags are applied to every resource of the network.

@@ -13,7 +13,7 @@ import (
 )
 
 // networkVariant plans dev with another NAT mode and zone count.
-func networkVariant(t *testing.T, nat string, zones int) planned {
+func networkVariant(t *testing.T, nat config.NatMode, zones int) planned {
 	t.Helper()
 	sc := devWith(t, "fargo:network", fmt.Sprintf(`{"cidr":"10.0.0.0/16","availabilityZones":%d,"nat":%q}`, zones, nat))
 	return runConfig(t, sc, mocks.Options{})
@@ -100,8 +100,8 @@ func TestNatResourcesPerMode(t *testing.T) {
 	for _, nat := range config.NatModes {
 		for _, zones := range []int{2, 3} {
 			p := networkVariant(t, nat, zones)
-			gateways := map[string]int{config.NatNone: 0, config.NatSingle: 1, config.NatPerAz: zones, config.NatInstance: 0}[nat]
-			instances := map[string]int{config.NatInstance: 1}[nat]
+			gateways := map[config.NatMode]int{config.NatNone: 0, config.NatSingle: 1, config.NatPerAz: zones, config.NatInstance: 0}[nat]
+			instances := map[config.NatMode]int{config.NatInstance: 1}[nat]
 			got := [3]int{len(p.exp.Resources("aws:ec2/natGateway:NatGateway")), len(p.exp.Resources("aws:ec2/eip:Eip")), len(p.exp.Resources("aws:ec2/instance:Instance"))}
 			if got != [3]int{gateways, gateways, instances} {
 				t.Errorf("nat=%s zones=%d: %d gateways, %d addresses, %d instances; want %d, %d, %d", nat, zones, got[0], got[1], got[2], gateways, gateways, instances)
@@ -117,7 +117,7 @@ func TestNatResourcesPerMode(t *testing.T) {
 // tables the gateway endpoints serve.
 func TestTasksAndEndpointsFollowNat(t *testing.T) {
 	for _, nat := range config.NatModes {
-		t.Run(nat, func(t *testing.T) {
+		t.Run(string(nat), func(t *testing.T) {
 			p := networkVariant(t, nat, 2)
 			tier, wantIP := "private", false
 			if nat == config.NatNone {
@@ -177,7 +177,8 @@ func TestTasksAndEndpointsFollowNat(t *testing.T) {
 
 func TestPrivateRoutesGoThroughTheirNat(t *testing.T) {
 	for _, c := range []struct {
-		nat, via string
+		nat config.NatMode
+		via string
 	}{{config.NatSingle, "natGatewayId"}, {config.NatPerAz, "natGatewayId"}, {config.NatInstance, "networkInterfaceId"}} {
 		p := networkVariant(t, c.nat, 3)
 		targets := map[string]bool{}
@@ -196,7 +197,7 @@ func TestPrivateRoutesGoThroughTheirNat(t *testing.T) {
 			}
 			used[target] = true
 		}
-		if want := map[string]int{config.NatPerAz: 3}[c.nat]; want > 0 && len(used) != want {
+		if want := map[config.NatMode]int{config.NatPerAz: 3}[c.nat]; want > 0 && len(used) != want {
 			t.Errorf("nat=%s: routes use %d gateways, want one per zone", c.nat, len(used))
 		}
 		public := one(t, p.exp, "aws:ec2/route:Route", "network-public-rt-default")

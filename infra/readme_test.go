@@ -52,7 +52,7 @@ func costTable(t *testing.T) string {
 	}
 	row("dev", planFor(t, "dev"))
 	row("prod", planFor(t, "prod"))
-	for _, nat := range []string{config.NatSingle, config.NatPerAz, config.NatInstance} {
+	for _, nat := range []config.NatMode{config.NatSingle, config.NatPerAz, config.NatInstance} {
 		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q}`, nat))
 		row("dev, NAT switched on", runConfig(t, sc, mocks.Options{}))
 	}
