@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 

@@ -17,9 +17,9 @@ import (
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 )
 
 // UnknownValue is how an export marks a value not known until deployment: the
