@@ -1,40 +1,13 @@
 package infra
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/internal/awsiam"
 )
-
-// Statement is one IAM policy statement.
-type Statement struct {
-	Sid       string                    `json:"Sid,omitempty"`
-	Effect    string                    `json:"Effect"`
-	Principal map[string]string         `json:"Principal,omitempty"`
-	Action    []string                  `json:"Action"`
-	Resource  []string                  `json:"Resource,omitempty"`
-	Condition map[string]map[string]any `json:"Condition,omitempty"`
-}
-
-// PolicyDocument is an IAM policy document.
-type PolicyDocument struct {
-	Version   string      `json:"Version"`
-	Statement []Statement `json:"Statement"`
-}
-
-// Policy makes a document of statements.
-func Policy(statements ...Statement) PolicyDocument {
-	return PolicyDocument{Version: "2012-10-17", Statement: statements}
-}
-
-// JSON is the document as IAM takes it.
-func (d PolicyDocument) JSON() (string, error) {
-	b, err := json.Marshal(d)
-	return string(b), err
-}
 
 // PolicyScope is what a stack's CI policies are scoped to.
 type PolicyScope struct {
@@ -47,34 +20,22 @@ func (p PolicyScope) arn(service, resource string) string {
 	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, p.Region, p.Account, resource)
 }
 
-func allow(sid string, actions []string, resources ...string) Statement {
-	return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}
-}
-
-func (s Statement) when(op string, values map[string]any) Statement {
-	if s.Condition == nil {
-		s.Condition = map[string]map[string]any{}
-	}
-	s.Condition[op] = values
-	return s
-}
-
 // ReadActions are what running the program needs at all: its look-ups. AWS offers
 // no resource-level permission for these list and describe actions.
 var ReadActions = []string{"ec2:DescribeAvailabilityZones", "iam:ListOpenIDConnectProviders", "route53:ListHostedZones", "route53:ListHostedZonesByName"}
 
 // readStatements let a role run the program: its look-ups, the OIDC provider and the
 // image tag parameters.
-func (p PolicyScope) readStatements() []Statement {
-	return []Statement{
-		allow("Lookups", ReadActions, "*"),
+func (p PolicyScope) readStatements() []awsiam.Statement {
+	return []awsiam.Statement{
+		awsiam.Allow("Lookups", ReadActions, "*"),
 		// The NAT instance's image: AWS's public parameter, in no account.
-		allow("PublicImageParameter", []string{"ssm:GetParameter"}, fmt.Sprintf("arn:aws:ssm:%s::parameter%s", p.Region, NatInstanceAmiParameter)),
+		awsiam.Allow("PublicImageParameter", []string{"ssm:GetParameter"}, fmt.Sprintf("arn:aws:ssm:%s::parameter%s", p.Region, NatInstanceAmiParameter)),
 		// route53.LookupZone reads the zone's tags too.
-		allow("HostedZones", []string{"route53:GetHostedZone", "route53:ListTagsForResource"}, "arn:aws:route53:::hostedzone/*"),
-		allow("OidcProvider", []string{"iam:GetOpenIDConnectProvider"}, fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", p.Account, GithubOidcHost)),
+		awsiam.Allow("HostedZones", []string{"route53:GetHostedZone", "route53:ListTagsForResource"}, "arn:aws:route53:::hostedzone/*"),
+		awsiam.Allow("OidcProvider", []string{"iam:GetOpenIDConnectProvider"}, fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", p.Account, GithubOidcHost)),
 		// Exactly the image tag parameters, never the stack's secrets beside them.
-		allow("ImageTags", []string{"ssm:GetParameter"}, p.imageTagParameters()),
+		awsiam.Allow("ImageTags", []string{"ssm:GetParameter"}, p.imageTagParameters()),
 	}
 }
 
@@ -88,13 +49,13 @@ func (p PolicyScope) stackRoles() string {
 }
 
 // passTaskRoles lets a role hand the stack's task and execution roles to ECS tasks.
-func (p PolicyScope) passTaskRoles() Statement {
-	return allow("PassStackRoles", []string{"iam:PassRole"}, p.stackRoles()).
-		when("StringEquals", map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+func (p PolicyScope) passTaskRoles() awsiam.Statement {
+	return awsiam.Allow("PassStackRoles", []string{"iam:PassRole"}, p.stackRoles()).
+		When("StringEquals", map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
 }
 
 // PreviewPolicy lets a pull request's `pulumi preview` read what the program looks up.
-func (p PolicyScope) PreviewPolicy() PolicyDocument { return Policy(p.readStatements()...) }
+func (p PolicyScope) PreviewPolicy() awsiam.Document { return awsiam.Policy(p.readStatements()...) }
 
 // ownTagsIfTagged admits a resource, and a request's new tags, only when they
 // carry this stack's tags or none: every resource fargo makes is tagged, so no
@@ -170,61 +131,61 @@ var (
 // where AWS chooses the name (network, load balancer, certificate, scaling), and
 // by record name in the hosted zone. It reaches no other stack's resource
 // (check IAM.STACK); what AWS cannot scope is listed in DeployUnscopableActions.
-func (p PolicyScope) DeployPolicy() PolicyDocument {
+func (p PolicyScope) DeployPolicy() awsiam.Document {
 	prefix := config.StackNamePrefix(p.Project, p.Stack)
 	cluster := config.ClusterName(p.Project, p.Stack)
 	logs := p.arn("logs", "log-group:"+strings.TrimSuffix(config.LogGroupName(p.Project, p.Stack, "*"), "*")+"*")
 	tagged := p.ownTagsIfTagged()
 	statements := append(p.readStatements(),
-		allow("Describe", DeployReadActions, "*"),
+		awsiam.Allow("Describe", DeployReadActions, "*"),
 		// One statement for all four, as IAM counts a role's inline policy size.
-		allow("StackTagged", slices.Concat(DeployEc2Actions, DeployLoadBalancerActions, DeployScalingActions, DeployCertificateActions), "*").
-			when("StringEqualsIfExists", tagged),
-		allow("TaskDefinitions", DeployUnscopableActions, "*"),
-		allow("Repositories", []string{
+		awsiam.Allow("StackTagged", slices.Concat(DeployEc2Actions, DeployLoadBalancerActions, DeployScalingActions, DeployCertificateActions), "*").
+			When("StringEqualsIfExists", tagged),
+		awsiam.Allow("TaskDefinitions", DeployUnscopableActions, "*"),
+		awsiam.Allow("Repositories", []string{
 			"ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:ListImages",
 			"ecr:BatchDeleteImage", "ecr:ListTagsForResource", "ecr:TagResource", "ecr:UntagResource",
 			"ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy",
 			"ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
 			"ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy", "ecr:DeleteRepositoryPolicy",
 		}, p.arn("ecr", "repository/"+prefix+"*")),
-		allow("Cluster", []string{
+		awsiam.Allow("Cluster", []string{
 			"ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters", "ecs:UpdateCluster", "ecs:UpdateClusterSettings",
 			"ecs:PutClusterCapacityProviders", "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:DescribeServices",
 			"ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
 		}, p.arn("ecs", "cluster/"+cluster), p.arn("ecs", "service/"+cluster+"/*"), p.arn("ecs", "task-definition/"+prefix+"*:*")),
-		allow("Tables", []string{
+		awsiam.Allow("Tables", []string{
 			"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:Describe*",
 			"dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:GetResourcePolicy",
 			"dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:ListTagsOfResource",
 		}, p.arn("dynamodb", "table/"+prefix+"*")),
 		// Encrypted tables name DynamoDB's AWS managed key by its alias.
-		allow("TableKey", []string{"kms:DescribeKey"}, p.arn("kms", "key/*")).
-			when("StringEquals", map[string]any{"kms:RequestAlias": "alias/aws/dynamodb"}),
-		allow("LogGroups", []string{
+		awsiam.Allow("TableKey", []string{"kms:DescribeKey"}, p.arn("kms", "key/*")).
+			When("StringEquals", map[string]any{"kms:RequestAlias": "alias/aws/dynamodb"}),
+		awsiam.Allow("LogGroups", []string{
 			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
 			"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup",
 		}, logs),
 		// The target tracking alarms Application Auto Scaling keeps for each service.
-		allow("ScalingAlarms", []string{"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"},
+		awsiam.Allow("ScalingAlarms", []string{"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"},
 			p.arn("cloudwatch", "alarm:TargetTracking-service/"+cluster+"/*")),
-		allow("Parameters", []string{
+		awsiam.Allow("Parameters", []string{
 			"ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter",
 			"ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
 		}, p.imageTagParameters()),
-		allow("Budget", []string{"budgets:ViewBudget", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"},
+		awsiam.Allow("Budget", []string{"budgets:ViewBudget", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"},
 			fmt.Sprintf("arn:aws:budgets::%s:budget/%s", p.Account, config.BudgetName(p.Project, p.Stack))),
-		allow("StackRoles", []string{
+		awsiam.Allow("StackRoles", []string{
 			"iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
 			"iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
 			"iam:ListRolePolicies", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription",
 		}, p.stackRoles()),
 		p.passTaskRoles(),
-		allow("ServiceLinkedRoles", []string{"iam:CreateServiceLinkedRole"}, fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/*", p.Account)).
-			when("StringEquals", map[string]any{"iam:AWSServiceName": []string{
+		awsiam.Allow("ServiceLinkedRoles", []string{"iam:CreateServiceLinkedRole"}, fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/*", p.Account)).
+			When("StringEquals", map[string]any{"iam:AWSServiceName": []string{
 				"ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"}}),
 	)
-	return Policy(append(statements, p.siteStatements()...)...)
+	return awsiam.Policy(append(statements, p.siteStatements()...)...)
 }
 
 // AcmValidationLabel matches the label ACM puts before a name it validates: an
@@ -236,17 +197,17 @@ const AcmValidationLabel = "_????????????????????????????????"
 // Creating, tagging and deleting a zone (createZone) are left to the
 // administrator: Route 53 offers no condition that tells one stack's zone from
 // another's.
-func (p PolicyScope) siteStatements() []Statement {
+func (p PolicyScope) siteStatements() []awsiam.Statement {
 	if p.Domain == nil {
 		return nil
 	}
 	site := p.Domain.Name()
-	return []Statement{
-		allow("SiteRecords", []string{"route53:ChangeResourceRecordSets"}, "arn:aws:route53:::hostedzone/*").
-			when("ForAllValues:StringLike", map[string]any{
+	return []awsiam.Statement{
+		awsiam.Allow("SiteRecords", []string{"route53:ChangeResourceRecordSets"}, "arn:aws:route53:::hostedzone/*").
+			When("ForAllValues:StringLike", map[string]any{
 				"route53:ChangeResourceRecordSetsNormalizedRecordNames": []string{site, AcmValidationLabel + "." + site},
 			}),
-		allow("SiteZone", []string{"route53:ListResourceRecordSets", "route53:GetChange"}, "arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
+		awsiam.Allow("SiteZone", []string{"route53:ListResourceRecordSets", "route53:GetChange"}, "arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
 	}
 }
 
@@ -262,19 +223,19 @@ var (
 // them by the stack's patterns, never service by service, so adding or removing a
 // service leaves it unchanged: the CI roles (under /fargo-ci/, out of the deploy
 // role's reach) never need an update.
-func (p PolicyScope) RolloutPolicy() PolicyDocument {
+func (p PolicyScope) RolloutPolicy() awsiam.Document {
 	prefix := config.StackNamePrefix(p.Project, p.Stack)
 	cluster := config.ClusterName(p.Project, p.Stack)
-	return Policy(append(p.readStatements(),
-		allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, "*"),
-		allow("EcrPush", EcrPushActions, p.arn("ecr", "repository/"+prefix+"*")),
-		allow("RecordImageTag", []string{"ssm:GetParameter", "ssm:PutParameter"}, p.imageTagParameters()),
-		allow("TaskDefinitions", TaskDefinitionActions, "*"),
-		allow("TagTaskDefinitions", []string{"ecs:TagResource"}, p.arn("ecs", "task-definition/"+prefix+"*:*")),
-		allow("Services", []string{"ecs:DescribeServices", "ecs:UpdateService"}, p.arn("ecs", "service/"+cluster+"/*")),
-		allow("ScalingRead", []string{"application-autoscaling:DescribeScalableTargets"}, "*"),
-		allow("Scaling", []string{"application-autoscaling:ListTagsForResource", "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
-			p.arn("application-autoscaling", "scalable-target/*")).when("StringEqualsIfExists", p.ownTagsIfTagged()),
+	return awsiam.Policy(append(p.readStatements(),
+		awsiam.Allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, "*"),
+		awsiam.Allow("EcrPush", EcrPushActions, p.arn("ecr", "repository/"+prefix+"*")),
+		awsiam.Allow("RecordImageTag", []string{"ssm:GetParameter", "ssm:PutParameter"}, p.imageTagParameters()),
+		awsiam.Allow("TaskDefinitions", TaskDefinitionActions, "*"),
+		awsiam.Allow("TagTaskDefinitions", []string{"ecs:TagResource"}, p.arn("ecs", "task-definition/"+prefix+"*:*")),
+		awsiam.Allow("Services", []string{"ecs:DescribeServices", "ecs:UpdateService"}, p.arn("ecs", "service/"+cluster+"/*")),
+		awsiam.Allow("ScalingRead", []string{"application-autoscaling:DescribeScalableTargets"}, "*"),
+		awsiam.Allow("Scaling", []string{"application-autoscaling:ListTagsForResource", "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
+			p.arn("application-autoscaling", "scalable-target/*")).When("StringEqualsIfExists", p.ownTagsIfTagged()),
 		p.passTaskRoles(),
 	)...)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/internal/awsiam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -83,7 +84,7 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 	roles := []struct {
 		kind     string
 		subjects []string
-		policy   PolicyDocument
+		policy   awsiam.Document
 		purpose  string
 	}{
 		{"preview", g.PreviewSubjects(), p.PreviewPolicy(), "pulumi preview from pull requests (read-only)"},
@@ -126,9 +127,9 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 // GithubTrustPolicy lets GitHub Actions jobs with exactly these subjects, and AWS
 // STS as audience, assume a role.
 func GithubTrustPolicy(providerArn string, subjects []string) (string, error) {
-	return Policy(Statement{
+	return awsiam.Policy(awsiam.Statement{
 		Effect:    "Allow",
-		Principal: map[string]string{"Federated": providerArn},
+		Principal: map[string]any{"Federated": providerArn},
 		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
 		Condition: map[string]map[string]any{"StringEquals": {
 			GithubOidcHost + ":aud": GithubOidcAudience,

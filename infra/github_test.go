@@ -9,7 +9,7 @@ import (
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
-	"github.com/fargo-dev/fargo/internal/checks"
+	"github.com/fargo-dev/fargo/internal/awsiam"
 	"github.com/fargo-dev/fargo/internal/mocks"
 )
 
@@ -107,8 +107,8 @@ func TestGithubPoliciesAreLeastPrivilege(t *testing.T) {
 						if a == "*" || strings.HasSuffix(a, ":*") {
 							t.Errorf("%s %s allows %s", kind, st.Sid, a)
 						}
-						_, residual := checks.UnscopableWrites[a]
-						if slices.Contains(st.Resource, "*") && !slices.Contains(checks.UnscopableActions, a) && !residual && !tagged {
+						_, residual := awsiam.UnscopableWrites[a]
+						if slices.Contains(st.Resource, "*") && !slices.Contains(awsiam.UnscopableActions, a) && !residual && !tagged {
 							t.Errorf("%s %s grants %s on every resource, not held to the stack's tags", kind, st.Sid, a)
 						}
 						if kind == "preview" && !(strings.Contains(a, ":Get") || strings.Contains(a, ":List") || strings.Contains(a, ":Describe")) {

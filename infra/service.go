@@ -1,11 +1,11 @@
 package infra
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/internal/awsiam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -281,25 +281,20 @@ func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.Serv
 
 // TaskTrustPolicy lets only ECS tasks of this account and region assume a task role.
 func TaskTrustPolicy(region, accountID string) (string, error) {
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]string{"Service": "ecs-tasks.amazonaws.com"},
-			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{
-				"StringEquals": map[string]string{"aws:SourceAccount": accountID},
-				"ArnLike":      map[string]string{"aws:SourceArn": fmt.Sprintf("arn:aws:ecs:%s:%s:*", region, accountID)},
-			},
-		}},
-	}
-	b, err := json.Marshal(doc)
-	return string(b), err
+	return awsiam.Policy(awsiam.Statement{
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+		Action:    awsiam.List{"sts:AssumeRole"},
+		Condition: map[string]map[string]any{
+			"StringEquals": {"aws:SourceAccount": accountID},
+			"ArnLike":      {"aws:SourceArn": fmt.Sprintf("arn:aws:ecs:%s:%s:*", region, accountID)},
+		},
+	}).JSON()
 }
 
 // TablePolicy is the task role policy for a service's table grants.
 func TablePolicy(grants []TableGrant, arns map[string]string) (string, error) {
-	var statements []map[string]any
+	var statements []awsiam.Statement
 	for _, g := range grants {
 		actions := append([]string{}, TableReadActions...)
 		if g.Write {
@@ -307,21 +302,16 @@ func TablePolicy(grants []TableGrant, arns map[string]string) (string, error) {
 		}
 		sort.Strings(actions)
 		arn := arns[g.Table]
-		statements = append(statements, map[string]any{
-			"Sid": "Table" + sid(g.Table), "Effect": "Allow", "Action": actions, "Resource": []string{arn},
-		})
+		statements = append(statements, awsiam.Allow("Table"+sid(g.Table), actions, arn))
 		if len(g.Indexes) > 0 {
 			var indexArns []string
 			for _, ix := range g.Indexes {
 				indexArns = append(indexArns, arn+"/index/"+ix)
 			}
-			statements = append(statements, map[string]any{
-				"Sid": "Indexes" + sid(g.Table), "Effect": "Allow", "Action": IndexReadActions, "Resource": indexArns,
-			})
+			statements = append(statements, awsiam.Allow("Indexes"+sid(g.Table), IndexReadActions, indexArns...))
 		}
 	}
-	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
-	return string(b), err
+	return awsiam.Policy(statements...).JSON()
 }
 
 // sid turns a name into a policy statement id (alphanumeric only).
@@ -377,15 +367,14 @@ func SecretsPolicy(secrets map[string]string, region, account string) (string, e
 	}
 	sort.Strings(params)
 	sort.Strings(managed)
-	var statements []map[string]any
+	var statements []awsiam.Statement
 	if len(params) > 0 {
-		statements = append(statements, map[string]any{"Sid": "ReadParameters", "Effect": "Allow", "Action": []string{"ssm:GetParameters"}, "Resource": params})
+		statements = append(statements, awsiam.Allow("ReadParameters", []string{"ssm:GetParameters"}, params...))
 	}
 	if len(managed) > 0 {
-		statements = append(statements, map[string]any{"Sid": "ReadSecrets", "Effect": "Allow", "Action": []string{"secretsmanager:GetSecretValue"}, "Resource": managed})
+		statements = append(statements, awsiam.Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue"}, managed...))
 	}
-	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
-	return string(b), err
+	return awsiam.Policy(statements...).JSON()
 }
 
 func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, role *iam.Role, svc config.ServiceConfig, args *ServiceArgs) error {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fargo-dev/fargo/internal/awsiam"
 	"github.com/fargo-dev/fargo/internal/envname"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
@@ -581,14 +582,8 @@ func logRetention(minDays int) func(*graph.Export) []Finding {
 
 // ---- IAM ----
 
-// statement is one IAM policy statement.
-type statement struct {
-	Effect    string
-	Action    []string
-	Resource  []string
-	Principal map[string]any
-	Condition map[string]map[string]any
-}
+// statement is one IAM policy statement, with the checks' questions about it.
+type statement struct{ awsiam.Statement }
 
 // policyDocuments returns every customer policy document in the graph, by URN.
 func policyDocuments(g *graph.Export) map[string][]string {
@@ -611,31 +606,13 @@ func policyDocuments(g *graph.Export) map[string][]string {
 }
 
 func parseStatements(doc string) ([]statement, error) {
-	var raw struct {
-		Statement json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
+	d, err := awsiam.Parse(doc)
+	if err != nil {
 		return nil, err
 	}
-	var list []map[string]any
-	if err := json.Unmarshal(raw.Statement, &list); err != nil {
-		var one map[string]any
-		if err := json.Unmarshal(raw.Statement, &one); err != nil {
-			return nil, err
-		}
-		list = []map[string]any{one}
-	}
-	var out []statement
-	for _, m := range list {
-		st := statement{Effect: fmt.Sprint(m["Effect"]), Action: stringList(m["Action"]), Resource: stringList(m["Resource"])}
-		st.Principal, _ = m["Principal"].(map[string]any)
-		if cond, ok := m["Condition"].(map[string]any); ok {
-			st.Condition = map[string]map[string]any{}
-			for op, v := range cond {
-				st.Condition[op], _ = v.(map[string]any)
-			}
-		}
-		out = append(out, st)
+	out := make([]statement, len(d.Statement))
+	for i, st := range d.Statement {
+		out[i] = statement{st}
 	}
 	return out, nil
 }
@@ -683,18 +660,6 @@ func iamAdmin(g *graph.Export) []Finding {
 	return out
 }
 
-// UnscopableActions are the actions AWS only grants on Resource "*": they support
-// no resource-level permissions.
-var UnscopableActions = []string{
-	"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition",
-	"sts:GetCallerIdentity", "ec2:DescribeAvailabilityZones", "ec2:DescribeRouteTables", "iam:ListOpenIDConnectProviders",
-	"route53:ListHostedZones", "route53:ListHostedZonesByName", "application-autoscaling:DescribeScalableTargets",
-	"route53:CreateHostedZone", "ssm:DescribeParameters", "logs:DescribeLogGroups", "acm:ListCertificates",
-	"cloudwatch:DescribeAlarms", "dynamodb:ListTables",
-	// Every EC2, load balancer and scaling Describe action is list-level.
-	"ec2:Describe*", "elasticloadbalancing:Describe*", "application-autoscaling:Describe*",
-}
-
 func iamWildcards(g *graph.Export) []Finding {
 	var out []Finding
 	docs := policyDocuments(g)
@@ -717,7 +682,7 @@ func iamWildcards(g *graph.Export) []Finding {
 				}
 				if slices.Contains(s.Resource, "*") && !s.tagScoped(stackOf(g)) {
 					for _, a := range s.Action {
-						if !slices.Contains(UnscopableActions, a) {
+						if !slices.Contains(awsiam.UnscopableActions, a) {
 							problems = append(problems, a+" on Resource *")
 						}
 					}

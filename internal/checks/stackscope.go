@@ -8,21 +8,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fargo-dev/fargo/internal/awsiam"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
 
 // StackTagKey is the tag every resource of a stack carries, naming the stack.
 const StackTagKey = "fargo-stack"
-
-// UnscopableWrites change something AWS grants only on every resource. A policy
-// may hold them and still pass IAM.STACK; each value is the residual risk the
-// README repeats.
-var UnscopableWrites = map[string]string{
-	"ecs:RegisterTaskDefinition":   "may register a revision in another stack's task family; it runs only if that stack's service is updated to it, which needs ecs:UpdateService on that service",
-	"ecs:DeregisterTaskDefinition": "may mark another stack's revision inactive; running tasks and services keep running and scaling on it",
-	"iam:CreateServiceLinkedRole":  "may create AWS's service-linked roles, which belong to the account, not to a stack",
-	"ecr:GetAuthorizationToken":    "gets a registry login, which opens no repository without repository permissions",
-}
 
 // dataReads read what a resource holds, not what it is: never granted across stacks.
 var dataReads = regexp.MustCompile(`^(ssm:GetParameter|secretsmanager:GetSecretValue|dynamodb:(GetItem|BatchGetItem|Query|Scan|ExportTable)|logs:(GetLogEvents|FilterLogEvents|StartQuery)|ecr:(BatchGetImage|GetDownloadUrlForLayer)|kms:Decrypt|s3:GetObject)`)
@@ -123,7 +114,7 @@ func (s statement) crossStackReach(stack string, sites []string) []string {
 			continue
 		}
 		for _, a := range s.Action {
-			if _, residual := UnscopableWrites[a]; residual || metadataRead(a) {
+			if _, residual := awsiam.UnscopableWrites[a]; residual || metadataRead(a) {
 				continue
 			}
 			out = append(out, a+" on "+r)

@@ -3,6 +3,8 @@ package checks
 import (
 	"strings"
 	"testing"
+
+	"github.com/fargo-dev/fargo/internal/awsiam"
 )
 
 func TestCrossStackReach(t *testing.T) {
@@ -42,7 +44,7 @@ func TestCrossStackReach(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := statement{Effect: "Allow", Action: []string{c.action}, Resource: []string{c.resource}, Condition: c.condition}
+			s := statement{awsiam.Statement{Effect: "Allow", Action: awsiam.List{c.action}, Resource: awsiam.List{c.resource}, Condition: c.condition}}
 			reach := s.crossStackReach("dev", []string{"dev.example.com"})
 			if got := len(reach) > 0; got != c.reaches {
 				t.Errorf("reaches another stack: %v (%v), want %v", got, reach, c.reaches)
@@ -50,7 +52,7 @@ func TestCrossStackReach(t *testing.T) {
 		})
 	}
 	// A stack named "aws" is not confused with the ARN's partition.
-	s := statement{Effect: "Allow", Action: []string{"ecs:UpdateService"}, Resource: []string{"arn:aws:ecs:r:1:service/*"}}
+	s := statement{awsiam.Statement{Effect: "Allow", Action: awsiam.List{"ecs:UpdateService"}, Resource: awsiam.List{"arn:aws:ecs:r:1:service/*"}}}
 	if reach := s.crossStackReach("aws", nil); len(reach) == 0 || !strings.Contains(reach[0], "service/*") {
 		t.Errorf("stack aws: %v, want the service pattern reported", reach)
 	}
