@@ -68,6 +68,9 @@ type LoadBalancer struct {
 	TargetGroups map[string]*lb.TargetGroup
 	// Listeners are the listeners and rules a service must wait for before attaching.
 	Listeners []pulumi.Resource
+
+	securityGroup *ec2.SecurityGroup
+	tags          pulumi.StringMap
 }
 
 // NewLoadBalancer creates the security group, load balancer, target groups, listeners
@@ -76,173 +79,35 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	if args == nil {
 		return nil, fmt.Errorf("load balancer %s: args are required", name)
 	}
-	c := &LoadBalancer{TargetGroups: map[string]*lb.TargetGroup{}}
+	c := &LoadBalancer{TargetGroups: map[string]*lb.TargetGroup{}, tags: args.Tags}
 	if err := ctx.RegisterComponentResource("fargo:infra:LoadBalancer", name, c, opts...); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
-
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-alb", &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
-		Description: pulumi.String("fargo load balancer: HTTP(S) from the internet, to tasks only"),
-		Tags:        args.Tags,
-	}, parent)
+	b := lbBuilder{ctx: ctx, name: name, args: args, c: c, parent: pulumi.Parent(c)}
+	sg, err := b.securityGroup()
 	if err != nil {
 		return nil, err
 	}
-	// 443 opens only with the HTTPS listener.
-	openPorts := map[int]string{80: "HTTP from the internet"}
-	if args.Site != nil {
-		openPorts[443] = "HTTPS from the internet"
-	}
-	for _, port := range []int{80, 443} {
-		description, open := openPorts[port]
-		if !open {
-			continue
-		}
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-alb-in-%d", name, port), &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId: sg.ID(),
-			IpProtocol:      pulumi.String("tcp"),
-			FromPort:        pulumi.Int(port),
-			ToPort:          pulumi.Int(port),
-			CidrIpv4:        pulumi.String("0.0.0.0/0"),
-			Description:     pulumi.String(description),
-			Tags:            args.Tags,
-		}, parent); err != nil {
-			return nil, err
-		}
-	}
-
-	alb, err := lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
-		LoadBalancerType:         pulumi.String("application"),
-		Internal:                 pulumi.Bool(false),
-		IpAddressType:            pulumi.String("ipv4"),
-		Subnets:                  args.SubnetIDs,
-		SecurityGroups:           pulumi.StringArray{sg.ID()},
-		DropInvalidHeaderFields:  pulumi.Bool(true),
-		DesyncMitigationMode:     pulumi.String("defensive"),
-		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
-		Tags:                     args.Tags,
-	}, parent)
+	alb, err := b.balancer(sg)
 	if err != nil {
 		return nil, err
 	}
-
-	var defaultService string
-	for _, svc := range args.Services {
-		tg, err := lb.NewTargetGroup(ctx, name+"-"+svc.Name, &lb.TargetGroupArgs{
-			TargetType:          pulumi.String("ip"),
-			Port:                pulumi.Int(svc.Port),
-			Protocol:            pulumi.String("HTTP"),
-			VpcId:               args.VpcID,
-			DeregistrationDelay: pulumi.Int(DeregistrationDelay),
-			HealthCheck: &lb.TargetGroupHealthCheckArgs{
-				Enabled:            pulumi.Bool(true),
-				Path:               pulumi.String(svc.HealthCheckPath),
-				Protocol:           pulumi.String("HTTP"),
-				Matcher:            pulumi.String(HealthCheckMatcher),
-				Interval:           pulumi.Int(HealthCheckInterval),
-				Timeout:            pulumi.Int(HealthCheckTimeout),
-				HealthyThreshold:   pulumi.Int(HealthyThreshold),
-				UnhealthyThreshold: pulumi.Int(UnhealthyThreshold),
-			},
-			Tags: args.Tags,
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		c.TargetGroups[svc.Name] = tg
-		if svc.DefaultRoute() {
-			defaultService = svc.Name
-		}
+	if err := b.targetGroups(); err != nil {
+		return nil, err
 	}
-	if defaultService == "" {
-		return nil, fmt.Errorf("load balancer %s: no service takes the default route", name)
-	}
-	forwardDefault := lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
-		Type:           pulumi.String("forward"),
-		TargetGroupArn: c.TargetGroups[defaultService].Arn,
-	}}
-
-	// The serving listener carries the forward default and the path rules: HTTP on
-	// 80 without a site; with a site, HTTPS on 443 while 80 only redirects.
-	httpActions := forwardDefault
-	if args.Site != nil {
-		httpActions = lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
-			Type: pulumi.String("redirect"),
-			Redirect: &lb.ListenerDefaultActionRedirectArgs{
-				Protocol:   pulumi.String("HTTPS"),
-				Port:       pulumi.String("443"),
-				StatusCode: pulumi.String("HTTP_301"),
-			},
-		}}
-	}
-	httpListener, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
-		LoadBalancerArn: alb.Arn,
-		Port:            pulumi.Int(80),
-		Protocol:        pulumi.String("HTTP"),
-		DefaultActions:  httpActions,
-		Tags:            args.Tags,
-	}, parent)
+	serving, err := b.listeners(alb)
 	if err != nil {
 		return nil, err
 	}
-	serving := httpListener
-	c.Listeners = append(c.Listeners, httpListener)
-	if args.Site != nil {
-		httpsListener, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
-			LoadBalancerArn: alb.Arn,
-			Port:            pulumi.Int(443),
-			Protocol:        pulumi.String("HTTPS"),
-			SslPolicy:       pulumi.String(TLSPolicy),
-			CertificateArn:  args.Site.CertificateArn,
-			DefaultActions:  forwardDefault,
-			Tags:            args.Tags,
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		serving = httpsListener
-		c.Listeners = append(c.Listeners, httpsListener)
+	if err := b.rules(serving); err != nil {
+		return nil, err
 	}
-
-	for _, svc := range args.Services {
-		if svc.DefaultRoute() {
-			continue
-		}
-		rule, err := lb.NewListenerRule(ctx, name+"-"+svc.Name, &lb.ListenerRuleArgs{
-			ListenerArn: serving.Arn,
-			Priority:    pulumi.Int(svc.Priority),
-			Actions: lb.ListenerRuleActionArray{&lb.ListenerRuleActionArgs{
-				Type:           pulumi.String("forward"),
-				TargetGroupArn: c.TargetGroups[svc.Name].Arn,
-			}},
-			Conditions: lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
-				PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(svc.Paths)},
-			}},
-			Tags: args.Tags,
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		c.Listeners = append(c.Listeners, rule)
-	}
-
 	c.DNSName = alb.DnsName
 	c.ArnSuffix = alb.ArnSuffix
 	c.SecurityGroupID = sg.ID().ToStringOutput()
 	c.URL = pulumi.Sprintf("http://%s", alb.DnsName)
 	if args.Site != nil {
-		if _, err := route53.NewRecord(ctx, name+"-alias", &route53.RecordArgs{
-			ZoneId: args.Site.ZoneID,
-			Name:   pulumi.String(args.Site.DomainName),
-			Type:   pulumi.String("A"),
-			Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
-				Name:                 alb.DnsName,
-				ZoneId:               alb.ZoneId,
-				EvaluateTargetHealth: pulumi.Bool(true),
-			}},
-		}, parent); err != nil {
+		if err := b.alias(alb); err != nil {
 			return nil, err
 		}
 		c.URL = pulumi.Sprintf("https://%s", args.Site.DomainName)
@@ -256,4 +121,209 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	return c, nil
+}
+
+// lbBuilder builds a LoadBalancer's parts, each in its own step.
+type lbBuilder struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *LoadBalancerArgs
+	c      *LoadBalancer
+	parent pulumi.ResourceOption
+}
+
+// securityGroup admits HTTP from the internet, and HTTPS once a site is served;
+// its way out, to each service's tasks only, is added by AllowTo.
+func (b lbBuilder) securityGroup() (*ec2.SecurityGroup, error) {
+	sg, err := ec2.NewSecurityGroup(b.ctx, b.name+"-alb", &ec2.SecurityGroupArgs{
+		VpcId:       b.args.VpcID,
+		Description: pulumi.String("fargo load balancer: HTTP(S) from the internet, to tasks only"),
+		Tags:        b.args.Tags,
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+	// 443 opens only with the HTTPS listener.
+	openPorts := map[int]string{80: "HTTP from the internet"}
+	if b.args.Site != nil {
+		openPorts[443] = "HTTPS from the internet"
+	}
+	for _, port := range []int{80, 443} {
+		description, open := openPorts[port]
+		if !open {
+			continue
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, fmt.Sprintf("%s-alb-in-%d", b.name, port), &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: sg.ID(),
+			IpProtocol:      pulumi.String("tcp"),
+			FromPort:        pulumi.Int(port),
+			ToPort:          pulumi.Int(port),
+			CidrIpv4:        pulumi.String("0.0.0.0/0"),
+			Description:     pulumi.String(description),
+			Tags:            b.args.Tags,
+		}, b.parent); err != nil {
+			return nil, err
+		}
+	}
+	b.c.securityGroup = sg
+	return sg, nil
+}
+
+func (b lbBuilder) balancer(sg *ec2.SecurityGroup) (*lb.LoadBalancer, error) {
+	return lb.NewLoadBalancer(b.ctx, b.name, &lb.LoadBalancerArgs{
+		LoadBalancerType:         pulumi.String("application"),
+		Internal:                 pulumi.Bool(false),
+		IpAddressType:            pulumi.String("ipv4"),
+		Subnets:                  b.args.SubnetIDs,
+		SecurityGroups:           pulumi.StringArray{sg.ID()},
+		DropInvalidHeaderFields:  pulumi.Bool(true),
+		DesyncMitigationMode:     pulumi.String("defensive"),
+		EnableDeletionProtection: pulumi.Bool(b.args.DeletionProtection),
+		Tags:                     b.args.Tags,
+	}, b.parent)
+}
+
+// targetGroups makes one target group per service, with the health check and
+// draining that decide a rollout's pace.
+func (b lbBuilder) targetGroups() error {
+	for _, svc := range b.args.Services {
+		tg, err := lb.NewTargetGroup(b.ctx, b.name+"-"+svc.Name, &lb.TargetGroupArgs{
+			TargetType:          pulumi.String("ip"),
+			Port:                pulumi.Int(svc.Port),
+			Protocol:            pulumi.String("HTTP"),
+			VpcId:               b.args.VpcID,
+			DeregistrationDelay: pulumi.Int(DeregistrationDelay),
+			HealthCheck: &lb.TargetGroupHealthCheckArgs{
+				Enabled:            pulumi.Bool(true),
+				Path:               pulumi.String(svc.HealthCheckPath),
+				Protocol:           pulumi.String("HTTP"),
+				Matcher:            pulumi.String(HealthCheckMatcher),
+				Interval:           pulumi.Int(HealthCheckInterval),
+				Timeout:            pulumi.Int(HealthCheckTimeout),
+				HealthyThreshold:   pulumi.Int(HealthyThreshold),
+				UnhealthyThreshold: pulumi.Int(UnhealthyThreshold),
+			},
+			Tags: b.args.Tags,
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		b.c.TargetGroups[svc.Name] = tg
+	}
+	return nil
+}
+
+// listeners returns the serving listener, which carries the forward default and
+// the path rules: HTTP on 80 without a site; with a site, HTTPS on 443 while 80
+// only redirects.
+func (b lbBuilder) listeners(alb *lb.LoadBalancer) (*lb.Listener, error) {
+	var defaultService string
+	for _, svc := range b.args.Services {
+		if svc.DefaultRoute() {
+			defaultService = svc.Name
+		}
+	}
+	if defaultService == "" {
+		return nil, fmt.Errorf("load balancer %s: no service takes the default route", b.name)
+	}
+	forwardDefault := lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+		Type:           pulumi.String("forward"),
+		TargetGroupArn: b.c.TargetGroups[defaultService].Arn,
+	}}
+	httpActions := forwardDefault
+	if b.args.Site != nil {
+		httpActions = lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("redirect"),
+			Redirect: &lb.ListenerDefaultActionRedirectArgs{
+				Protocol:   pulumi.String("HTTPS"),
+				Port:       pulumi.String("443"),
+				StatusCode: pulumi.String("HTTP_301"),
+			},
+		}}
+	}
+	httpListener, err := lb.NewListener(b.ctx, b.name+"-http", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(80),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions:  httpActions,
+		Tags:            b.args.Tags,
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+	b.c.Listeners = append(b.c.Listeners, httpListener)
+	if b.args.Site == nil {
+		return httpListener, nil
+	}
+	httpsListener, err := lb.NewListener(b.ctx, b.name+"-https", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(443),
+		Protocol:        pulumi.String("HTTPS"),
+		SslPolicy:       pulumi.String(TLSPolicy),
+		CertificateArn:  b.args.Site.CertificateArn,
+		DefaultActions:  forwardDefault,
+		Tags:            b.args.Tags,
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+	b.c.Listeners = append(b.c.Listeners, httpsListener)
+	return httpsListener, nil
+}
+
+// rules route each path-routed service's patterns, by its priority.
+func (b lbBuilder) rules(serving *lb.Listener) error {
+	for _, svc := range b.args.Services {
+		if svc.DefaultRoute() {
+			continue
+		}
+		rule, err := lb.NewListenerRule(b.ctx, b.name+"-"+svc.Name, &lb.ListenerRuleArgs{
+			ListenerArn: serving.Arn,
+			Priority:    pulumi.Int(svc.Priority),
+			Actions: lb.ListenerRuleActionArray{&lb.ListenerRuleActionArgs{
+				Type:           pulumi.String("forward"),
+				TargetGroupArn: b.c.TargetGroups[svc.Name].Arn,
+			}},
+			Conditions: lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
+				PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(svc.Paths)},
+			}},
+			Tags: b.args.Tags,
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		b.c.Listeners = append(b.c.Listeners, rule)
+	}
+	return nil
+}
+
+// alias points the site's name at the load balancer.
+func (b lbBuilder) alias(alb *lb.LoadBalancer) error {
+	_, err := route53.NewRecord(b.ctx, b.name+"-alias", &route53.RecordArgs{
+		ZoneId: b.args.Site.ZoneID,
+		Name:   pulumi.String(b.args.Site.DomainName),
+		Type:   pulumi.String("A"),
+		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
+			Name:                 alb.DnsName,
+			ZoneId:               alb.ZoneId,
+			EvaluateTargetHealth: pulumi.Bool(true),
+		}},
+	}, b.parent)
+	return err
+}
+
+// AllowTo opens the load balancer's way out to one service's tasks, on its port
+// only. The rule belongs to the load balancer's security group, so it is the
+// load balancer's child; a service calls it once its tasks' group exists.
+func (c *LoadBalancer) AllowTo(ctx *pulumi.Context, name string, svc config.ServiceConfig, tasks *ec2.SecurityGroup) error {
+	_, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-out", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId:           c.securityGroup.ID(),
+		ReferencedSecurityGroupId: tasks.ID(),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(svc.Port),
+		ToPort:                    pulumi.Int(svc.Port),
+		Description:               pulumi.String(fmt.Sprintf("to %s tasks", svc.Name)),
+		Tags:                      c.tags,
+	}, pulumi.Parent(c))
+	return err
 }

@@ -421,15 +421,7 @@ func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOpt
 	}, parent); err != nil {
 		return nil, err
 	}
-	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-out", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId:           args.LoadBalancer.SecurityGroupID,
-		ReferencedSecurityGroupId: sg.ID(),
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(svc.Port),
-		ToPort:                    pulumi.Int(svc.Port),
-		Description:               pulumi.String(fmt.Sprintf("to %s tasks", svc.Name)),
-		Tags:                      args.Tags,
-	}, parent); err != nil {
+	if err := args.LoadBalancer.AllowTo(ctx, name, svc, sg); err != nil {
 		return nil, err
 	}
 	return sg, nil
