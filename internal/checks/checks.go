@@ -7,8 +7,8 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/fargo-dev/fargo/internal/awsiam"
@@ -637,7 +637,7 @@ var adminPolicies = []string{"arn:aws:iam::aws:policy/AdministratorAccess", "arn
 func iamAdmin(g *graph.Export) []Finding {
 	var out []Finding
 	docs := policyDocuments(g)
-	for _, urn := range sortedKeys(docs) {
+	for _, urn := range slices.Sorted(maps.Keys(docs)) {
 		ok, reason := true, "no statement allows * on *"
 		for _, doc := range docs[urn] {
 			sts, err := parseStatements(doc)
@@ -663,7 +663,7 @@ func iamAdmin(g *graph.Export) []Finding {
 func iamWildcards(g *graph.Export) []Finding {
 	var out []Finding
 	docs := policyDocuments(g)
-	for _, urn := range sortedKeys(docs) {
+	for _, urn := range slices.Sorted(maps.Keys(docs)) {
 		var problems []string
 		for _, doc := range docs[urn] {
 			sts, err := parseStatements(doc)
@@ -698,19 +698,10 @@ func iamWildcards(g *graph.Export) []Finding {
 	return out
 }
 
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func passRoleScoped(g *graph.Export) []Finding {
 	var out []Finding
 	docs := policyDocuments(g)
-	for _, urn := range sortedKeys(docs) {
+	for _, urn := range slices.Sorted(maps.Keys(docs)) {
 		for _, doc := range docs[urn] {
 			sts, err := parseStatements(doc)
 			if err != nil {

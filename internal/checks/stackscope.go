@@ -135,7 +135,7 @@ func stackScoped(g *graph.Export) []Finding {
 	}
 	var out []Finding
 	docs := policyDocuments(g)
-	for _, urn := range sortedKeys(docs) {
+	for _, urn := range slices.Sorted(maps.Keys(docs)) {
 		var reach []string
 		for _, doc := range docs[urn] {
 			sts, err := parseStatements(doc)
