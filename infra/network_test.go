@@ -132,6 +132,9 @@ func TestTasksAndEndpointsFollowNat(t *testing.T) {
 					t.Errorf("%s maps public IPs on launch", s.Name())
 				}
 			}
+			if n := len(p.exp.Resources("aws:ecs/service:Service")); n != len(p.cfg.Services) {
+				t.Fatalf("%d ECS services for %d configured", n, len(p.cfg.Services))
+			}
 			for _, svc := range p.exp.Resources("aws:ecs/service:Service") {
 				subnets := strs(svc.List("networkConfiguration", "subnets"))
 				if len(subnets) != 2 {

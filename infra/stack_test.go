@@ -288,14 +288,22 @@ func TestTaskSecurityGroupsAdmitOnlyTheLoadBalancer(t *testing.T) {
 			p := planFor(t, stack)
 			albSG := one(t, p.exp, "aws:ec2/securityGroup:SecurityGroup", "web-alb").ID
 			albPorts := map[float64]bool{}
+			taskRules := 0
 			for _, rule := range p.exp.Resources("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
 				if rule.String("securityGroupId") == albSG {
 					albPorts[num(t, rule, "fromPort")] = true
 					continue
 				}
+				if strings.HasPrefix(rule.Name(), "network-") {
+					continue // the NAT instance's, checked with the network
+				}
+				taskRules++
 				if rule.String("referencedSecurityGroupId") != albSG || rule.Input("cidrIpv4") != nil {
 					t.Errorf("task ingress %s is not from the load balancer only: %v", rule.Name(), rule.Inputs)
 				}
+			}
+			if taskRules != len(p.cfg.Services) {
+				t.Errorf("%d task ingress rules for %d services", taskRules, len(p.cfg.Services))
 			}
 			want := map[float64]bool{80: true}
 			if p.cfg.Domain != nil {
@@ -501,6 +509,15 @@ func TestDomainServesHTTPS(t *testing.T) {
 			if redirect["type"] != "redirect" || r["protocol"] != "HTTPS" || r["port"] != "443" || r["statusCode"] != "HTTP_301" {
 				t.Errorf("HTTP listener does not redirect: %v", redirect)
 			}
+			pathRouted := 0
+			for _, svc := range p.cfg.Services {
+				if !svc.DefaultRoute() {
+					pathRouted++
+				}
+			}
+			if n := len(p.exp.Resources("aws:lb/listenerRule:ListenerRule")); n != pathRouted || n == 0 {
+				t.Errorf("%d listener rules for %d path-routed services", n, pathRouted)
+			}
 			for _, rule := range p.exp.Resources("aws:lb/listenerRule:ListenerRule") {
 				if rule.String("listenerArn") != https.String("arn") {
 					t.Errorf("rule %s is not on HTTPS", rule.Name())
@@ -688,6 +705,9 @@ func TestPreviewRegistersTheSameResources(t *testing.T) {
 // sets except the name must be ignored.
 func TestImageTagParameterIsNeverUpdated(t *testing.T) {
 	p := planFor(t, "dev")
+	if n := len(p.exp.Resources("aws:ssm/parameter:Parameter")); n != len(p.cfg.Services) {
+		t.Fatalf("%d image tag parameters for %d services", n, len(p.cfg.Services))
+	}
 	for _, param := range p.exp.Resources("aws:ssm/parameter:Parameter") {
 		for field := range param.Inputs {
 			if field != "name" && !slices.Contains(param.IgnoreChanges, field) {
