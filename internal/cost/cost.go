@@ -117,6 +117,15 @@ type Estimate struct {
 	Assumptions       Assumptions `json:"assumptions"`
 	Items             []Item      `json:"items"`
 	Notes             []string    `json:"notes,omitempty"`
+	// OnArm prices each x86 service's tasks, at their minimum, on ARM64.
+	OnArm []ArmOption `json:"onArm,omitempty"`
+}
+
+// ArmOption is one x86 service's task cost now and on ARM64, per month.
+type ArmOption struct {
+	Resource     string  `json:"resource"`
+	Monthly      float64 `json:"monthly"`
+	MonthlyOnArm float64 `json:"monthlyOnArm"`
 }
 
 // ByURN sums the monthly cost at minimum tasks per resource.
@@ -268,8 +277,11 @@ func (e *estimator) services() error {
 		odMax, spotMax := st.Split(maxTasks)
 
 		arch, keys := "x86", [4]string{"fargateVcpuHour", "fargateGbHour", "spotVcpuHour", "spotGbHour"}
+		armKeys := [4]string{"fargateArmVcpuHour", "fargateArmGbHour", "spotArmVcpuHour", "spotArmGbHour"}
 		if arm {
-			arch, keys = "ARM", [4]string{"fargateArmVcpuHour", "fargateArmGbHour", "spotArmVcpuHour", "spotArmGbHour"}
+			arch, keys = "ARM", armKeys
+		} else if err := e.onArm(svc, armKeys, keys, [4]float64{float64(odMin) * vcpu, float64(odMin) * gb, float64(spotMin) * vcpu, float64(spotMin) * gb}); err != nil {
+			return err
 		}
 		lines := []struct {
 			desc     string
@@ -294,6 +306,25 @@ func (e *estimator) services() error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// onArm records what an x86 service's tasks would cost at their minimum on
+// ARM64 (Graviton): the cheapest sound change, shown beside the estimate.
+func (e *estimator) onArm(svc *graph.Resource, armKeys, x86Keys [4]string, quantities [4]float64) error {
+	var x86, arm float64
+	for i, q := range quantities {
+		a, ok := e.prices.Prices[armKeys[i]]
+		x, ok2 := e.prices.Prices[x86Keys[i]]
+		if !ok || !ok2 {
+			return fmt.Errorf("prices.json: %s has no %s or %s price", e.est.Region, armKeys[i], x86Keys[i])
+		}
+		arm += q * a.Price * e.hours
+		x86 += q * x.Price * e.hours
+	}
+	if x86 > 0 {
+		e.est.OnArm = append(e.est.OnArm, ArmOption{Resource: svc.Name(), Monthly: x86, MonthlyOnArm: arm})
 	}
 	return nil
 }

@@ -208,3 +208,28 @@ func TestCompareReportsAddedRemovedChanged(t *testing.T) {
 		t.Errorf("delta %.4f, want %.4f", d.MonthlyDelta, perTask+0.5)
 	}
 }
+
+// TestOnArmShowsTheGravitonFigure prices an x86 service's minimum tasks on ARM64
+// with Seoul's published unit prices (PRICES.md), and leaves ARM services alone.
+func TestOnArmShowsTheGravitonFigure(t *testing.T) {
+	est, err := EstimateGraph(fixture("ap-northeast-2", spotOnly(), "X86_64", 3, 5, false), Assumptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 Spot tasks of 1 vCPU and 2 GB for 730 hours.
+	x86 := 3 * (1*0.01422902 + 2*0.00156165) * 730
+	arm := 3 * (1*0.0114 + 2*0.00125) * 730
+	if len(est.OnArm) != 1 || est.OnArm[0].Resource != "urn:svc" {
+		t.Fatalf("on ARM: %+v, want one line for the service", est.OnArm)
+	}
+	if o := est.OnArm[0]; math.Abs(o.Monthly-x86) > 1e-6 || math.Abs(o.MonthlyOnArm-arm) > 1e-6 {
+		t.Errorf("on ARM: %.4f -> %.4f, want %.4f -> %.4f", o.Monthly, o.MonthlyOnArm, x86, arm)
+	}
+	est, err = EstimateGraph(fixture("ap-northeast-2", spotOnly(), "ARM64", 3, 5, false), Assumptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est.OnArm) != 0 {
+		t.Errorf("an ARM service got an ARM alternative: %+v", est.OnArm)
+	}
+}

@@ -157,6 +157,10 @@ func WriteTable(w io.Writer, e *Estimate) {
 	for _, n := range e.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+	for _, o := range e.OnArm {
+		fmt.Fprintf(w, "on ARM64: %s's tasks %.2f -> %.2f (%+.2f/month) with architecture: ARM64 and an image built for linux/arm64\n",
+			o.Resource, o.Monthly, o.MonthlyOnArm, o.MonthlyOnArm-o.Monthly)
+	}
 }
 
 // WriteDiff prints a comparison for a pull request.
