@@ -478,10 +478,10 @@ func ids(exp *graph.Export, types ...string) map[string]string {
 var keptTypes = []string{"aws:ec2/subnet:Subnet", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:ec2/vpc:Vpc"}
 
 func (s *suite) devNatSwitch(t *testing.T) {
-	for _, nat := range []string{config.NatSingle, config.NatInstance, config.NatNone} {
+	for _, nat := range []config.NatMode{config.NatSingle, config.NatInstance, config.NatNone} {
 		before := ids(s.export(t, "dev"), keptTypes...)
 		s.editStackFile(t, "dev", func(cfg map[string]any) {
-			cfg["fargo:network"].(map[string]any)["nat"] = nat
+			cfg["fargo:network"].(map[string]any)["nat"] = string(nat)
 		})
 		start := time.Now()
 		res := s.up(t, "dev")
