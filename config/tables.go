@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -85,31 +86,41 @@ func (c *Config) parseTables(get func(string) (string, bool)) error {
 		services[s.Name] = true
 	}
 	physicalNames := map[string]string{}
+	var errs []error
 	for _, name := range names {
-		k := key + "." + name
-		if !tableNamePattern.MatchString(name) {
-			return errorf(k, "%q is not a usable table name; use 2 to 40 lowercase letters, digits and hyphens, starting with a letter", name)
+		t, err := c.parseTable(key+"."+name, name, entries[name], services, physicalNames)
+		if err != nil {
+			errs = append(errs, err) // each table on its own, so all are reported
+			continue
 		}
-		var t TableConfig
-		if err := decodeStrict(k, string(entries[name]), &t); err != nil {
-			return err
-		}
-		t.Name = name
-		if err := validateTable(k, t, services); err != nil {
-			return err
-		}
-		prefix := StackNamePrefix(c.Project, c.Stack)
-		if t.PhysicalName != "" && !strings.HasPrefix(t.PhysicalName, prefix) {
-			return errorf(k+".name", "%q must begin with %q: the stack's deploy role manages exactly the tables named so, and no other stack's", t.PhysicalName, prefix)
-		}
-		physical := t.Physical(c.Project, c.Stack)
-		if other, dup := physicalNames[physical]; dup {
-			return errorf(k+".name", "%q is also table %s's name; each table needs its own", physical, other)
-		}
-		physicalNames[physical] = t.Name
 		c.Tables = append(c.Tables, t)
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// parseTable decodes and checks one table, and claims its physical name.
+func (c *Config) parseTable(k, name string, raw json.RawMessage, services map[string]bool, physicalNames map[string]string) (TableConfig, error) {
+	if !tableNamePattern.MatchString(name) {
+		return TableConfig{}, errorf(k, "%q is not a usable table name; use 2 to 40 lowercase letters, digits and hyphens, starting with a letter", name)
+	}
+	var t TableConfig
+	if err := decodeStrict(k, string(raw), &t); err != nil {
+		return TableConfig{}, err
+	}
+	t.Name = name
+	if err := validateTable(k, t, services); err != nil {
+		return TableConfig{}, err
+	}
+	prefix := StackNamePrefix(c.Project, c.Stack)
+	if t.PhysicalName != "" && !strings.HasPrefix(t.PhysicalName, prefix) {
+		return TableConfig{}, errorf(k+".name", "%q must begin with %q: the stack's deploy role manages exactly the tables named so, and no other stack's", t.PhysicalName, prefix)
+	}
+	physical := t.Physical(c.Project, c.Stack)
+	if other, dup := physicalNames[physical]; dup {
+		return TableConfig{}, errorf(k+".name", "%q is also table %s's name; each table needs its own", physical, other)
+	}
+	physicalNames[physical] = t.Name
+	return t, nil
 }
 
 func validateTable(k string, t TableConfig, services map[string]bool) error {

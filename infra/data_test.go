@@ -323,3 +323,15 @@ func TestSecretReferences(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryBrokenTableIsReported(t *testing.T) {
+	sc := devWith(t, "fargo:tables", `{"aa":{"partitionKey":"id","sortKey":"id","attributes":{"id":"S"},"services":{"backend":"read"}},"bb":{"partitionKey":"missing","attributes":{"id":"S"},"services":{"backend":"read"}}}`)
+	_, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
+	var keys []string
+	for _, e := range config.ConfigErrors(err) {
+		keys = append(keys, e.Key)
+	}
+	if want := []string{"fargo:tables.aa.sortKey", "fargo:tables.bb.partitionKey"}; !slices.Equal(keys, want) {
+		t.Errorf("errors for %v, want %v (%v)", keys, want, err)
+	}
+}
