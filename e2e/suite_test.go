@@ -347,7 +347,9 @@ type liveService struct {
 	DesiredCount   int    `json:"desiredCount"`
 	TaskDefinition string `json:"taskDefinition"`
 	Image          string
-	NetworkConfig  struct {
+	// Architecture is the task definition's runtime platform CPU architecture.
+	Architecture  string
+	NetworkConfig struct {
 		Awsvpc struct {
 			Subnets        []string `json:"subnets"`
 			AssignPublicIP string   `json:"assignPublicIp"`
@@ -385,12 +387,16 @@ func (s *suite) liveService(t *testing.T, stack, service string) liveService {
 			ContainerDefinitions []struct {
 				Image string `json:"image"`
 			} `json:"containerDefinitions"`
+			RuntimePlatform struct {
+				CPUArchitecture string `json:"cpuArchitecture"`
+			} `json:"runtimePlatform"`
 		} `json:"taskDefinition"`
 	}
 	if err := json.Unmarshal([]byte(s.aws(t, "ecs", "describe-task-definition", "--task-definition", svc.TaskDefinition)), &td); err != nil || len(td.TaskDefinition.ContainerDefinitions) == 0 {
 		t.Fatalf("describing %s: %v", svc.TaskDefinition, err)
 	}
 	svc.Image = td.TaskDefinition.ContainerDefinitions[0].Image
+	svc.Architecture = td.TaskDefinition.RuntimePlatform.CPUArchitecture
 	return svc
 }
 
@@ -516,19 +522,26 @@ func (s *suite) devAddService(t *testing.T) {
 	s.editStackFile(t, "dev", func(cfg map[string]any) {
 		cfg["fargo:services"].(map[string]any)["admin"] = map[string]any{
 			"port": 3000, "cpu": 256, "memory": 512, "paths": []any{"/admin/*"}, "priority": 200,
-			"healthCheckPath": "/admin/health", "minTasks": 1, "maxTasks": 2,
+			"healthCheckPath": "/admin/health", "minTasks": 1, "maxTasks": 2, "architecture": "ARM64",
 		}
 	})
 	s.up(t, "dev")
+	if platforms, _ := s.outputs(t, "dev")["imagePlatforms"].Value.(map[string]any); platforms["admin"] != "linux/arm64" {
+		t.Errorf("imagePlatforms.admin is %v, want linux/arm64: the rollout would build the wrong image", platforms["admin"])
+	}
 	s.rollout(t, "dev", "admin", rolloutTag)
-	if live := s.liveService(t, "dev", "admin"); live.DesiredCount < 1 {
+	live := s.liveService(t, "dev", "admin")
+	if live.DesiredCount < 1 {
 		t.Errorf("admin wants %d tasks after its rollout", live.DesiredCount)
+	}
+	if live.Architecture != "ARM64" {
+		t.Errorf("admin's task definition declares %q, want ARM64", live.Architecture)
 	}
 	s.editStackFile(t, "dev", func(cfg map[string]any) {
 		delete(cfg["fargo:services"].(map[string]any), "admin")
 	})
 	res := s.up(t, "dev")
-	s.note(t, "added, rolled out and removed a third service; removal: %v", *res.Summary.ResourceChanges)
+	s.note(t, "added an ARM64 service (task definition ARM64, image platform linux/arm64), rolled it out, removed it; removal: %v", *res.Summary.ResourceChanges)
 }
 
 func (s *suite) prodUpBesideDev(t *testing.T) {
