@@ -628,7 +628,7 @@ func (s *suite) ciRoles(t *testing.T) {
 	}
 	s.note(t, "calls recorded: preview %d, rollout %d, deploy %d; %d distinct requests, all allowed to their role", counts["preview"], counts["rollout"], counts["deploy"], len(own))
 	s.note(t, "dev's own operations: %d distinct requests, all allowed to the deploy role but the %d on the GitHub roles, all denied", stackAllowed, ciDenied)
-	s.note(t, "%d requests on prod's resources (prod's own operations, and dev's CI calls aimed at prod): all denied but lists, describes and task definition registration (preview %d, rollout %d, deploy %d)",
+	s.note(t, "%d calls on prod's resources (prod's own operations, and dev's CI calls aimed at prod), each judged as IAM does, on every resource it names: all denied but lists, describes and task definition registration (preview %d, rollout %d, deploy %d)",
 		len(aimed), residual["preview"], residual["rollout"], residual["deploy"])
 }
 
