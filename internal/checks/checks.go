@@ -680,7 +680,7 @@ func iamWildcards(g *graph.Export) []Finding {
 						problems = append(problems, "service-wide action "+a)
 					}
 				}
-				if slices.Contains(s.Resource, "*") && !s.tagScoped(stackOf(g)) {
+				if slices.Contains(s.Resource, "*") && !s.tagScoped(g.StackName()) {
 					for _, a := range s.Action {
 						if !slices.Contains(awsiam.UnscopableActions, a) {
 							problems = append(problems, a+" on Resource *")

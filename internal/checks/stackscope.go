@@ -8,12 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/awsiam"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
-
-// StackTagKey is the tag every resource of a stack carries, naming the stack.
-const StackTagKey = "fargo-stack"
 
 // dataReads read what a resource holds, not what it is: never granted across stacks.
 var dataReads = regexp.MustCompile(`^(ssm:GetParameter|secretsmanager:GetSecretValue|dynamodb:(GetItem|BatchGetItem|Query|Scan|ExportTable)|logs:(GetLogEvents|FilterLogEvents|StartQuery)|ecr:(BatchGetImage|GetDownloadUrlForLayer)|kms:Decrypt|s3:GetObject)`)
@@ -75,7 +73,7 @@ func awsOwned(pattern string) bool {
 // tagScoped reports whether a statement holds its resources to the stack's tag.
 func (s statement) tagScoped(stack string) bool {
 	for _, op := range []string{"StringEquals", "StringEqualsIfExists"} {
-		if s.Condition[op]["aws:ResourceTag/"+StackTagKey] == stack {
+		if s.Condition[op]["aws:ResourceTag/"+config.TagStack] == stack {
 			return true
 		}
 	}
@@ -156,8 +154,6 @@ func stackScoped(g *graph.Export) []Finding {
 	}
 	return out
 }
-
-func stackOf(g *graph.Export) string { return g.StackName() }
 
 // IAM's policy size quotas, counted without whitespace.
 const (
