@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"os"
+	"time"
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
@@ -20,6 +21,6 @@ func main() {
 		if err := errors.Join(keysErr, err); err != nil {
 			return err
 		}
-		return infra.Build(ctx, cfg)
+		return infra.Build(ctx, cfg, time.Now())
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"net/mail"
 	"reflect"
 	"regexp"
 	"slices"
@@ -23,7 +22,7 @@ const Namespace = "fargo"
 
 // ConfigKeys lists every fargo config key the program reads, without the namespace.
 // A stack file that sets any other fargo key is refused.
-var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables", "github"}
+var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables", "github", "schedule", "alarms"}
 
 // NatMode is how private subnets reach the internet: fargo:network.nat.
 type NatMode string
@@ -65,6 +64,12 @@ type Config struct {
 	Tables []TableConfig
 	// Github is fargo:github, nil when no GitHub deploy roles are wanted.
 	Github *GithubConfig
+	// Schedule is fargo:schedule, nil when services never sleep; each service
+	// carries the schedule it follows.
+	Schedule *Schedule
+	// Alarms is fargo:alarms, nil when deployments roll back on the circuit
+	// breaker alone and nothing is e-mailed.
+	Alarms *AlarmsConfig
 }
 
 // NetworkConfig is fargo:network.
@@ -120,6 +125,11 @@ type ServiceConfig struct {
 	// (PUBLIC_KEY, CACHE_KEY_PREFIX); the task definition carries the declaration
 	// for the checks.
 	NotSecret []string `json:"notSecret"`
+	// ScheduleOverride is the service's own schedule key: alwaysOn, or fields
+	// that replace the stack's.
+	ScheduleOverride *ScheduleConfig `json:"schedule"`
+	// Schedule is the schedule the service follows, nil when it is always on.
+	Schedule *Schedule `json:"-"`
 }
 
 // BuildConfig names a Docker build context for a service.
@@ -377,10 +387,16 @@ func ParseConfig(project, stack string, get func(key string) (string, bool)) (*C
 	// Every step runs, so the user sees every mistake at once.
 	steps := []func(get func(string) (string, bool)) error{
 		c.parseNetwork, c.parseServices, c.parseRegistry, c.parseCluster,
-		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables, c.parseGithub,
+		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables, c.parseGithub, c.parseAlarms,
 	}
 	for _, step := range steps {
 		errs = append(errs, step(get))
+	}
+	// A service's schedule builds on the stack's, so it is judged only on a valid one.
+	if err := c.parseSchedule(get); err != nil {
+		errs = append(errs, err)
+	} else {
+		errs = append(errs, c.resolveSchedules())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -1003,18 +1019,9 @@ func (c *Config) parseBudget(get func(string) (string, bool)) error {
 	if err := decodeStrict(key, raw, &b); err != nil {
 		return err
 	}
-	var errs []error
+	errs := []error{checkEmails(key+".emails", b.Emails, 10, "give 1 to 10 (AWS Budgets' limit per alert)")}
 	if b.MonthlyLimit <= 0 || b.MonthlyLimit > 1_000_000 {
 		errs = append(errs, errorf(key+".monthlyLimit", "%v is not allowed; give a monthly amount in USD above 0", b.MonthlyLimit))
-	}
-	if len(b.Emails) == 0 || len(b.Emails) > 10 {
-		errs = append(errs, errorf(key+".emails", "has %d addresses; give 1 to 10 (AWS Budgets' limit per alert)", len(b.Emails)))
-	}
-	for i, e := range b.Emails {
-		addr, err := mail.ParseAddress(e)
-		if err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") {
-			errs = append(errs, errorf(fmt.Sprintf("%s.emails[%d]", key, i), "%q is not an email address like ops@example.com", e))
-		}
 	}
 	c.Budget = &b
 	return errors.Join(errs...)

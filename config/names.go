@@ -38,3 +38,16 @@ func ImageTagParameterName(project, stack, service string) string {
 
 // BudgetName is the stack's monthly budget.
 func BudgetName(project, stack string) string { return project + "-" + stack + "-monthly" }
+
+// AlarmTopicName is the SNS topic the stack's alarms publish to.
+func AlarmTopicName(project, stack string) string { return StackNamePrefix(project, stack) + "alarms" }
+
+// AlarmName is one of a service's deployment alarms (kind: errors, unhealthy).
+func AlarmName(project, stack, service, kind string) string {
+	return StackNamePrefix(project, stack) + service + "-" + kind
+}
+
+// ScheduledActionName is a service's sleep or wake action.
+func ScheduledActionName(project, stack, service, kind string) string {
+	return StackNamePrefix(project, stack) + service + "-" + kind
+}

@@ -113,7 +113,21 @@ var (
 	DeployScalingActions = []string{
 		"application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
 		"application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+		"application-autoscaling:PutScheduledAction", "application-autoscaling:DeleteScheduledAction",
 		"application-autoscaling:TagResource", "application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource",
+	}
+	// DeployAlarmActions manage the deployment alarms (by name) and the target
+	// tracking alarms Application Auto Scaling keeps for each service.
+	DeployAlarmActions = []string{
+		"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
+		"cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource",
+	}
+	// DeployTopicActions manage the alarm topic and its e-mail subscriptions
+	// (SNS authorizes subscription calls on their topic).
+	DeployTopicActions = []string{
+		"sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes",
+		"sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource",
+		"sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:ListSubscriptionsByTopic",
 	}
 	// DeployCertificateActions manage the site's certificate; held to the stack's tags.
 	DeployCertificateActions = []string{
@@ -166,9 +180,9 @@ func (p PolicyScope) DeployPolicy() awsiam.Document {
 			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
 			"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup",
 		}, logs),
-		// The target tracking alarms Application Auto Scaling keeps for each service.
-		awsiam.Allow("ScalingAlarms", []string{"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"},
-			p.arn("cloudwatch", "alarm:TargetTracking-service/"+cluster+"/*")),
+		awsiam.Allow("Alarms", DeployAlarmActions,
+			p.arn("cloudwatch", "alarm:TargetTracking-service/"+cluster+"/*"), p.arn("cloudwatch", "alarm:"+prefix+"*")),
+		awsiam.Allow("AlarmTopic", DeployTopicActions, p.arn("sns", config.AlarmTopicName(p.Project, p.Stack))),
 		awsiam.Allow("Parameters", []string{
 			"ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter",
 			"ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
@@ -233,8 +247,10 @@ func (p PolicyScope) RolloutPolicy() awsiam.Document {
 		awsiam.Allow("TaskDefinitions", TaskDefinitionActions, "*"),
 		awsiam.Allow("TagTaskDefinitions", []string{"ecs:TagResource"}, p.arn("ecs", "task-definition/"+prefix+"*:*")),
 		awsiam.Allow("Services", []string{"ecs:DescribeServices", "ecs:UpdateService"}, p.arn("ecs", "service/"+cluster+"/*")),
-		awsiam.Allow("ScalingRead", []string{"application-autoscaling:DescribeScalableTargets"}, "*"),
-		awsiam.Allow("Scaling", []string{"application-autoscaling:ListTagsForResource", "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
+		awsiam.Allow("ScalingRead", []string{"application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScheduledActions"}, "*"),
+		// A first image raises the wake action's bounds from zero with the target's.
+		awsiam.Allow("Scaling", []string{"application-autoscaling:ListTagsForResource", "application-autoscaling:PutScheduledAction",
+			"application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
 			p.arn("application-autoscaling", "scalable-target/*")).When("StringEqualsIfExists", p.ownTagsIfTagged()),
 		p.passTaskRoles(),
 	)...)

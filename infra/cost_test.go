@@ -57,6 +57,10 @@ func handTotal(t *testing.T, cfg *config.Config, atMax bool) float64 {
 	if cfg.Domain != nil && cfg.Domain.CreateZone {
 		total += price("hostedZoneMonth")
 	}
+	if cfg.Alarms != nil {
+		// Per service: the 5xx share reads 2 metrics, the failing targets 1.
+		total += float64(len(cfg.Services)) * 3 * price("alarmMetricMonth")
+	}
 	return total
 }
 

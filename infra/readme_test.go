@@ -42,19 +42,29 @@ func addressPlanTable(t *testing.T) string {
 func costTable(t *testing.T) string {
 	var b strings.Builder
 	b.WriteString("| stack | network | monthly, at minTasks | monthly, at maxTasks |\n|---|---|---:|---:|\n")
-	row := func(label string, p planned) {
+	estimate := func(p planned) *cost.Estimate {
 		est, err := cost.EstimateGraph(p.exp, cost.Assumptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := p.cfg.Network
-		fmt.Fprintf(&b, "| %s | nat: %s, %d zones | $%.2f | $%.2f |\n", label, n.Nat, n.AvailabilityZones, est.TotalMonthly, est.TotalMonthlyAtMax)
+		return est
 	}
-	row("dev", planFor(t, "dev"))
+	line := func(label string, p planned, atMin, atMax float64) {
+		n := p.cfg.Network
+		fmt.Fprintf(&b, "| %s | nat: %s, %d zones | $%.2f | $%.2f |\n", label, n.Nat, n.AvailabilityZones, atMin, atMax)
+	}
+	row := func(label string, p planned) {
+		est := estimate(p)
+		line(label, p, est.TotalMonthly, est.TotalMonthlyAtMax)
+	}
+	dev := planFor(t, "dev")
+	row("dev, always on", dev)
+	asleep := estimate(dev)
+	line("dev, asleep nights and weekends (as shipped)", dev, asleep.TotalMonthlyScheduled, asleep.TotalMonthlyScheduledAtMax)
 	row("prod", planFor(t, "prod"))
 	for _, nat := range []config.NatMode{config.NatSingle, config.NatPerAz, config.NatInstance} {
 		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q}`, nat))
-		row("dev, NAT switched on", runConfig(t, sc, mocks.Options{}))
+		row("dev, NAT switched on, always on", runConfig(t, sc, mocks.Options{}))
 	}
 	return b.String()
 }

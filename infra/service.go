@@ -56,6 +56,12 @@ type ServiceArgs struct {
 	Registry *Registry
 	// Grants lists the tables the task role may use.
 	Grants []TableGrant
+	// Asleep says the service's schedule has it asleep now: the deploy sets its
+	// scaling bounds to zero, as the last sleep action did, instead of waking it.
+	Asleep bool
+	// Alerts, when set, is the topic the service's deployment alarms publish to;
+	// the deployment rolls back when one fires.
+	Alerts *Alerts
 	// Tags are applied to every resource.
 	Tags pulumi.StringMap
 }
@@ -238,11 +244,25 @@ func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.Serv
 			return 0
 		}).(pulumi.IntOutput)
 	}
+	// What the service runs now: nothing while its schedule has it asleep.
+	now := running
+	if args.Asleep {
+		now = func(int) pulumi.IntOutput { return pulumi.Int(0).ToIntOutput() }
+	}
+
+	var alarms *ecs.ServiceAlarmsArgs
+	if args.Alerts != nil {
+		names, err := newDeploymentAlarms(ctx, parent, name, svc, args)
+		if err != nil {
+			return nil, err
+		}
+		alarms = &ecs.ServiceAlarmsArgs{AlarmNames: names, Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)}
+	}
 
 	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
 		Cluster:                    args.Cluster.Arn,
 		TaskDefinition:             taskDef.Arn,
-		DesiredCount:               running(svc.MinTasks),
+		DesiredCount:               now(svc.MinTasks),
 		CapacityProviderStrategies: capacityStrategy(args.Settings.Capacity),
 		PlatformVersion:            pulumi.String("LATEST"),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
@@ -258,6 +278,7 @@ func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.Serv
 		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
 			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
 		},
+		Alarms:                          alarms,
 		DeploymentMinimumHealthyPercent: pulumi.Int(100),
 		DeploymentMaximumPercent:        pulumi.Int(200),
 		HealthCheckGracePeriodSeconds:   pulumi.Int(HealthCheckGracePeriodSeconds),
@@ -273,7 +294,7 @@ func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.Serv
 	}
 	out.service = service
 
-	if err := newScaling(ctx, parent, name, svc, args.Cluster, service, running, args.Tags); err != nil {
+	if err := newScaling(ctx, parent, name, svc, args.Cluster, service, running, now, args.Tags); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -503,19 +524,26 @@ func capacityStrategy(cp config.CapacityConfig) ecs.ServiceCapacityProviderStrat
 }
 
 // newScaling keeps the service between MinTasks and MaxTasks, tracking average CPU
-// and memory. A service without an image is held at zero.
+// and memory, and puts it to sleep and wakes it on its schedule. A service
+// without an image is held at zero (running); now is what it runs at this
+// moment, zero while asleep.
 func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig,
-	cluster *Cluster, service *ecs.Service, running func(int) pulumi.IntOutput, tags pulumi.StringMap) error {
+	cluster *Cluster, service *ecs.Service, running, now func(int) pulumi.IntOutput, tags pulumi.StringMap) error {
 	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
 		ServiceNamespace:  pulumi.String("ecs"),
 		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
 		ResourceId:        pulumi.Sprintf("service/%s/%s", cluster.Name, service.Name),
-		MinCapacity:       running(svc.MinTasks),
-		MaxCapacity:       running(svc.MaxTasks),
+		MinCapacity:       now(svc.MinTasks),
+		MaxCapacity:       now(svc.MaxTasks),
 		Tags:              tags,
 	}, parent)
 	if err != nil {
 		return err
+	}
+	if svc.Schedule != nil {
+		if err := newSchedule(ctx, parent, name, svc, target, running); err != nil {
+			return err
+		}
 	}
 	metrics := map[string]struct {
 		metric string
@@ -544,4 +572,104 @@ func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name 
 		}
 	}
 	return nil
+}
+
+// newSchedule adds the service's sleep action (no task at all) and wake action
+// (back to its bounds). Scheduled actions are free; while asleep, the service's
+// tasks and their public addresses bill nothing.
+func newSchedule(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig,
+	target *appautoscaling.Target, running func(int) pulumi.IntOutput) error {
+	actions := []struct {
+		kind     string
+		schedule string
+		min, max pulumi.IntOutput
+	}{
+		{"sleep", svc.Schedule.Sleep, pulumi.Int(0).ToIntOutput(), pulumi.Int(0).ToIntOutput()},
+		{"wake", svc.Schedule.Wake, running(svc.MinTasks), running(svc.MaxTasks)},
+	}
+	for _, a := range actions {
+		if _, err := appautoscaling.NewScheduledAction(ctx, name+"-"+a.kind, &appautoscaling.ScheduledActionArgs{
+			Name:              pulumi.String(config.ScheduledActionName(ctx.Project(), ctx.Stack(), svc.Name, a.kind)),
+			ServiceNamespace:  target.ServiceNamespace,
+			ResourceId:        target.ResourceId,
+			ScalableDimension: target.ScalableDimension,
+			Schedule:          pulumi.String(a.schedule),
+			Timezone:          pulumi.String(svc.Schedule.Timezone),
+			ScalableTargetAction: &appautoscaling.ScheduledActionScalableTargetActionArgs{
+				MinCapacity: a.min, MaxCapacity: a.max,
+			},
+		}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Deployment alarm settings: one-minute periods, the shortest standard ones.
+const AlarmPeriodSeconds = 60
+
+// newDeploymentAlarms creates the alarms a deployment of the service watches:
+// the share of requests its tasks answer with a 5xx, and its failing targets.
+// Both e-mail the stack's topic; no data (an idle or sleeping service) is fine.
+func newDeploymentAlarms(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *ServiceArgs) (pulumi.StringArray, error) {
+	a := args.Alerts.settings
+	dims := pulumi.StringMap{
+		"TargetGroup":  args.LoadBalancer.TargetGroups[svc.Name].ArnSuffix,
+		"LoadBalancer": args.LoadBalancer.ArnSuffix,
+	}
+	metric := func(id, metricName, stat string) *cloudwatch.MetricAlarmMetricQueryArgs {
+		return &cloudwatch.MetricAlarmMetricQueryArgs{
+			Id: pulumi.String(id),
+			Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
+				Namespace: pulumi.String("AWS/ApplicationELB"), MetricName: pulumi.String(metricName),
+				Dimensions: dims, Period: pulumi.Int(AlarmPeriodSeconds), Stat: pulumi.String(stat),
+			},
+			ReturnData: pulumi.Bool(false),
+		}
+	}
+	common := func(kind, description string) *cloudwatch.MetricAlarmArgs {
+		return &cloudwatch.MetricAlarmArgs{
+			Name:              pulumi.String(config.AlarmName(ctx.Project(), ctx.Stack(), svc.Name, kind)),
+			AlarmDescription:  pulumi.String(description),
+			EvaluationPeriods: pulumi.Int(a.EvaluationMinutes),
+			DatapointsToAlarm: pulumi.Int(a.EvaluationMinutes),
+			TreatMissingData:  pulumi.String("notBreaching"),
+			ActionsEnabled:    pulumi.Bool(true),
+			AlarmActions:      pulumi.Array{args.Alerts.TopicArn},
+			OkActions:         pulumi.Array{args.Alerts.TopicArn},
+			Tags:              args.Tags,
+		}
+	}
+
+	errorsArgs := common("errors", fmt.Sprintf("%s: more than %g%% of requests answered with a 5xx for %d minutes; a deployment rolls back", svc.Name, a.ErrorRatePercent, a.EvaluationMinutes))
+	errorsArgs.ComparisonOperator = pulumi.String("GreaterThanThreshold")
+	errorsArgs.Threshold = pulumi.Float64(a.ErrorRatePercent)
+	errorsArgs.MetricQueries = cloudwatch.MetricAlarmMetricQueryArray{
+		metric("errors", "HTTPCode_Target_5XX_Count", "Sum"),
+		metric("requests", "RequestCount", "Sum"),
+		&cloudwatch.MetricAlarmMetricQueryArgs{
+			Id:         pulumi.String("rate"),
+			Expression: pulumi.String("100 * FILL(errors, 0) / requests"),
+			Label:      pulumi.String("5xx share of requests (%)"),
+			ReturnData: pulumi.Bool(true),
+		},
+	}
+	errorAlarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-errors", errorsArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	unhealthyArgs := common("unhealthy", fmt.Sprintf("%s: %d or more targets failing health checks for %d minutes; a deployment rolls back", svc.Name, a.UnhealthyTasks, a.EvaluationMinutes))
+	unhealthyArgs.ComparisonOperator = pulumi.String("GreaterThanOrEqualToThreshold")
+	unhealthyArgs.Threshold = pulumi.Float64(float64(a.UnhealthyTasks))
+	unhealthyArgs.Namespace = pulumi.String("AWS/ApplicationELB")
+	unhealthyArgs.MetricName = pulumi.String("UnHealthyHostCount")
+	unhealthyArgs.Dimensions = dims
+	unhealthyArgs.Period = pulumi.Int(AlarmPeriodSeconds)
+	unhealthyArgs.Statistic = pulumi.String("Maximum")
+	unhealthyAlarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-unhealthy", unhealthyArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.StringArray{errorAlarm.Name, unhealthyAlarm.Name}, nil
 }

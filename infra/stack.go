@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/outputs"
@@ -15,12 +16,18 @@ import (
 // registering any resource, then composes the components and exports the outputs.
 // The keys themselves are checked by the caller, which knows where they come from
 // (main: the CLI's PULUMI_CONFIG; the plan: the stack file).
-func Program(ctx *pulumi.Context) error {
-	cfg, err := config.ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
-	if err != nil {
-		return err
+func Program(ctx *pulumi.Context) error { return ProgramAt(time.Now())(ctx) }
+
+// ProgramAt is Program deployed at the moment now, which decides whether a
+// scheduled service is asleep: the offline plan and the tests fix it.
+func ProgramAt(now time.Time) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		cfg, err := config.ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
+		if err != nil {
+			return err
+		}
+		return Build(ctx, cfg, now)
 	}
-	return Build(ctx, cfg)
 }
 
 // stack holds the components of one stack; the optional ones are nil when their
@@ -34,10 +41,12 @@ type stack struct {
 	cluster  *Cluster
 	services map[string]*Service
 	ci       *GithubRoles
+	alerts   *Alerts
 }
 
-// Build composes the components for a validated configuration.
-func Build(ctx *pulumi.Context, cfg *config.Config) error {
+// Build composes the components for a validated configuration, deployed at the
+// moment now (a scheduled service asleep at now stays asleep).
+func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	tags := pulumi.StringMap{
 		config.TagProject: pulumi.String(cfg.Project),
 		config.TagStack:   pulumi.String(cfg.Stack),
@@ -80,12 +89,18 @@ func Build(ctx *pulumi.Context, cfg *config.Config) error {
 	if s.cluster, err = NewCluster(ctx, "app", &ClusterArgs{Settings: cfg.Cluster, Tags: tags}); err != nil {
 		return err
 	}
+	if cfg.Alarms != nil {
+		if s.alerts, err = NewAlerts(ctx, "alerts", &AlertsArgs{Alarms: *cfg.Alarms, Tags: tags}); err != nil {
+			return err
+		}
+	}
 	grants := tableGrants(cfg.Tables, s.database)
 	s.services = map[string]*Service{}
 	for _, svc := range cfg.Services {
 		if s.services[svc.Name], err = NewService(ctx, "app-"+svc.Name, &ServiceArgs{
 			Service: svc, Cluster: s.cluster, Settings: cfg.Cluster, Region: cfg.Region, AccountID: identity.AccountId,
 			Network: s.network, LoadBalancer: s.web, Registry: s.registry, Grants: grants[svc.Name], Tags: tags,
+			Asleep: svc.Schedule != nil && svc.Schedule.AsleepAt(now), Alerts: s.alerts,
 		}); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
@@ -54,8 +55,15 @@ func planFor(t *testing.T, stack string) planned {
 	return p
 }
 
+// daytime is the moment the tests deploy at unless they say otherwise: Thursday
+// 26 November 2026 at noon in Seoul, when dev's schedule has it awake.
+var daytime = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+
 func runConfig(t *testing.T, sc *plan.StackConfig, opts mocks.Options) planned {
 	t.Helper()
+	if opts.Now.IsZero() {
+		opts.Now = daytime
+	}
 	cfg, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
 	if err != nil {
 		t.Fatalf("stack %s config: %v", sc.Stack, err)

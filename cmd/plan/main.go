@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/checks"
@@ -40,6 +41,9 @@ type options struct {
 	input, compare, exceptions   string
 	strict                       bool
 	assumptions                  cost.Assumptions
+	// at is the moment the modelled deploy runs: a scheduled service asleep
+	// then deploys with no task.
+	at time.Time
 }
 
 // errUsage marks a flag error, already reported.
@@ -57,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.compare, "compare", "", "compare cost and resources with another plan or export (JSON)")
 	fs.BoolVar(&o.strict, "strict", false, "exit non-zero when a check fails")
 	fs.StringVar(&o.exceptions, "exceptions", "", "exception register (default: exceptions.yaml in --dir)")
+	at := fs.String("at", "", "model the deploy at this moment (RFC 3339, e.g. 2026-11-27T23:00:00+09:00; default now): a scheduled service asleep then deploys with no task")
 	fs.Float64Var(&o.assumptions.LogGB, "log-gb", 0, "assumed CloudWatch Logs GB ingested per month")
 	fs.Float64Var(&o.assumptions.ImageGB, "image-gb", 0, "assumed ECR storage GB")
 	fs.Float64Var(&o.assumptions.NatGB, "nat-gb", 0, "assumed NAT data processed GB per month")
@@ -68,7 +73,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		return o, errUsage
 	}
+	o.at = time.Now()
+	var atErr error
+	if *at != "" {
+		o.at, atErr = time.Parse(time.RFC3339, *at)
+	}
 	switch {
+	case atErr != nil:
+		fmt.Fprintf(stderr, "plan: --at %q is not an RFC 3339 time like 2026-11-27T23:00:00+09:00\n", *at)
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "plan: unexpected argument %q\n", fs.Arg(0))
 	case o.stack == "" && o.input == "":
@@ -152,7 +164,7 @@ func load(o options) (*graph.Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := plan.Run(cfg, mocks.Options{ImageTag: o.imageTag})
+	res, err := plan.Run(cfg, mocks.Options{ImageTag: o.imageTag, Now: o.at})
 	if err != nil {
 		return nil, locate(cfg, err)
 	}
@@ -216,7 +228,8 @@ func report(o options, w io.Writer) (int, error) {
 		}{exp.StackName(), registerPath, checks.Summarize(findings), findings})
 	}
 	if o.input == "" {
-		fmt.Fprintf(w, "Offline plan (Pulumi's mock engine): ids, the account, zone ids and name servers are placeholders; every image tag parameter is assumed to hold %q (--image-tag).\n", o.imageTag)
+		fmt.Fprintf(w, "Offline plan (Pulumi's mock engine): ids, the account, zone ids and name servers are placeholders; every image tag parameter is assumed to hold %q (--image-tag); deployed at %s (--at).\n",
+			o.imageTag, o.at.Format(time.RFC3339))
 		plan.WriteTree(w, exp)
 	} else {
 		fmt.Fprintf(w, "Stack %s in %s: %d resources in %s\n", exp.StackName(), exp.Region(), len(exp.Deployment.Resources), o.input)

@@ -116,6 +116,7 @@ func TestUsageErrors(t *testing.T) {
 		{"--stack", "dev", "extra"},
 		{"--stack", "dev", "--log-gb", "-1"},
 		{"--input", "x.json", "--format", "export"},
+		{"--stack", "dev", "--at", "tonight"},
 	} {
 		if code, _, errOut := runPlan(args...); code != 2 || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
@@ -123,6 +124,25 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if code, _, errOut := runPlan("--stack", "staging", "--dir", "../.."); code != 1 || !strings.Contains(errOut, "Pulumi.staging.yaml") {
 		t.Errorf("missing stack: %d %q", code, errOut)
+	}
+}
+
+func TestAtModelsADeployWhileAsleep(t *testing.T) {
+	// Friday 23:00 in Seoul: dev's schedule has every service asleep.
+	code, text, errOut := runPlan("--stack", "dev", "--dir", "../..", "--at", "2026-11-27T23:00:00+09:00")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"deployed at 2026-11-27T23:00:00+09:00 (--at)", "Target app-frontend  min=0 max=0",
+		"ScheduledAction app-frontend-wake  at=cron(0 8 ? * MON-FRI *) tz=Asia/Seoul min=1 max=4", "TOTAL asleep on schedule"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("plan at night lacks %q", want)
+		}
+	}
+	// Monday 09:00 in Seoul: awake.
+	_, text, _ = runPlan("--stack", "dev", "--dir", "../..", "--at", "2026-11-30T09:00:00+09:00")
+	if !strings.Contains(text, "Target app-frontend  min=1 max=4") {
+		t.Error("plan on Monday morning does not deploy frontend awake")
 	}
 }
 

@@ -93,7 +93,7 @@ func (s Statement) When(op string, values map[string]any) Statement {
 var UnscopableActions = []string{
 	"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition",
 	"sts:GetCallerIdentity", "ec2:DescribeAvailabilityZones", "ec2:DescribeRouteTables", "iam:ListOpenIDConnectProviders",
-	"route53:ListHostedZones", "route53:ListHostedZonesByName", "application-autoscaling:DescribeScalableTargets",
+	"route53:ListHostedZones", "route53:ListHostedZonesByName", "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScheduledActions",
 	"route53:CreateHostedZone", "ssm:DescribeParameters", "logs:DescribeLogGroups", "acm:ListCertificates",
 	"cloudwatch:DescribeAlarms", "dynamodb:ListTables",
 	"ec2:Describe*", "elasticloadbalancing:Describe*", "application-autoscaling:Describe*",

@@ -6,10 +6,14 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/fargo-dev/fargo/internal/cron"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
 
@@ -104,6 +108,10 @@ type Item struct {
 	UsageType     string  `json:"usageType"`
 	Monthly       float64 `json:"monthly"`
 	MonthlyAtMax  float64 `json:"monthlyAtMax"`
+	// MonthlyScheduled is the line's cost at minimum tasks while the services
+	// follow their sleep schedules; the same as Monthly for what never sleeps.
+	MonthlyScheduled      float64 `json:"monthlyScheduled"`
+	MonthlyScheduledAtMax float64 `json:"monthlyScheduledAtMax"`
 }
 
 // Estimate is a stack's monthly cost.
@@ -114,6 +122,11 @@ type Estimate struct {
 	HoursPerMonth     float64     `json:"hoursPerMonth"`
 	TotalMonthly      float64     `json:"totalMonthly"`
 	TotalMonthlyAtMax float64     `json:"totalMonthlyAtMax"`
+	// Scheduled says some service sleeps on a schedule; TotalMonthlyScheduled
+	// is then the month's cost with the schedules (TotalMonthly is always on).
+	Scheduled                  bool    `json:"scheduled"`
+	TotalMonthlyScheduled      float64 `json:"totalMonthlyScheduled"`
+	TotalMonthlyScheduledAtMax float64 `json:"totalMonthlyScheduledAtMax"`
 	Assumptions       Assumptions `json:"assumptions"`
 	Items             []Item      `json:"items"`
 	Notes             []string    `json:"notes,omitempty"`
@@ -159,7 +172,7 @@ func EstimateGraph(exp *graph.Export, a Assumptions) (*Estimate, error) {
 	e := &estimator{exp: exp, prices: rp, hours: book.HoursPerMonth, est: &Estimate{
 		Currency: book.Currency, Region: region, PricesRead: rp.Read, HoursPerMonth: book.HoursPerMonth, Assumptions: a,
 	}}
-	for _, step := range []func() error{e.loadBalancers, e.natResources, e.services, e.endpoints, e.zones, func() error { return e.usage(a) }} {
+	for _, step := range []func() error{e.loadBalancers, e.natResources, e.services, e.alarms, e.endpoints, e.zones, func() error { return e.usage(a) }} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -167,12 +180,20 @@ func EstimateGraph(exp *graph.Export, a Assumptions) (*Estimate, error) {
 	for _, it := range e.est.Items {
 		e.est.TotalMonthly += it.Monthly
 		e.est.TotalMonthlyAtMax += it.MonthlyAtMax
+		e.est.TotalMonthlyScheduled += it.MonthlyScheduled
+		e.est.TotalMonthlyScheduledAtMax += it.MonthlyScheduledAtMax
 	}
 	return e.est, nil
 }
 
-// add prices a quantity (at min and at max tasks) of one unit.
+// add prices a quantity (at min and at max tasks) of one unit that never sleeps.
 func (e *estimator) add(r *graph.Resource, description, key string, qty, qtyAtMax float64) error {
+	return e.addScheduled(r, description, key, qty, qtyAtMax, qty, qtyAtMax)
+}
+
+// addScheduled prices a quantity at min and at max tasks, always on and
+// following the service's sleep schedule.
+func (e *estimator) addScheduled(r *graph.Resource, description, key string, qty, qtyAtMax, qtyScheduled, qtyScheduledAtMax float64) error {
 	p, ok := e.prices.Prices[key]
 	if !ok {
 		return fmt.Errorf("prices.json has no %q price for %s", key, e.est.Region)
@@ -181,6 +202,7 @@ func (e *estimator) add(r *graph.Resource, description, key string, qty, qtyAtMa
 		Description: description, Quantity: qty, QuantityAtMax: qtyAtMax,
 		Unit: p.Unit, UnitPrice: p.Price, UsageType: p.UsageType,
 		Monthly: qty * p.Price, MonthlyAtMax: qtyAtMax * p.Price,
+		MonthlyScheduled: qtyScheduled * p.Price, MonthlyScheduledAtMax: qtyScheduledAtMax * p.Price,
 	}
 	if r != nil {
 		it.URN, it.Type, it.Resource = r.URN, r.Type, r.Name()
@@ -271,43 +293,140 @@ func (e *estimator) services() error {
 		mem, _ := td.Number("memory")
 		vcpu, gb := cpu/1024, mem/1024
 		arm := td.String("runtimePlatform", "cpuArchitecture") == "ARM64"
-		minTasks, maxTasks := e.taskCounts(svc)
+		sc, err := e.scaling(svc)
+		if err != nil {
+			return err
+		}
 		st := e.strategy(svc)
-		odMin, spotMin := st.Split(minTasks)
-		odMax, spotMax := st.Split(maxTasks)
+		// quantities are the vCPU and GB of n tasks: on-demand, then Spot.
+		quantities := func(n int) [4]float64 {
+			od, spot := st.Split(n)
+			return [4]float64{float64(od) * vcpu, float64(od) * gb, float64(spot) * vcpu, float64(spot) * gb}
+		}
+		atMin, atMax := quantities(sc.min), quantities(sc.max)
+		var scheduled, scheduledAtMax [4]float64
+		var tasksScheduled, tasksScheduledAtMax float64
+		for _, ph := range sc.phases {
+			lo, hi := quantities(ph.min), quantities(ph.max)
+			for i := range scheduled {
+				scheduled[i] += ph.share * lo[i]
+				scheduledAtMax[i] += ph.share * hi[i]
+			}
+			tasksScheduled += ph.share * float64(ph.min)
+			tasksScheduledAtMax += ph.share * float64(ph.max)
+		}
 
 		arch, keys := "x86", [4]string{"fargateVcpuHour", "fargateGbHour", "spotVcpuHour", "spotGbHour"}
 		armKeys := [4]string{"fargateArmVcpuHour", "fargateArmGbHour", "spotArmVcpuHour", "spotArmGbHour"}
 		if arm {
 			arch, keys = "ARM", armKeys
-		} else if err := e.onArm(svc, armKeys, keys, [4]float64{float64(odMin) * vcpu, float64(odMin) * gb, float64(spotMin) * vcpu, float64(spotMin) * gb}); err != nil {
+		} else if err := e.onArm(svc, armKeys, keys, atMin); err != nil {
 			return err
 		}
-		lines := []struct {
-			desc     string
-			key      string
-			min, max float64
-		}{
-			{fmt.Sprintf("Fargate %s on-demand vCPU (%g vCPU x tasks)", arch, vcpu), keys[0], float64(odMin) * vcpu, float64(odMax) * vcpu},
-			{fmt.Sprintf("Fargate %s on-demand memory (%g GB x tasks)", arch, gb), keys[1], float64(odMin) * gb, float64(odMax) * gb},
-			{fmt.Sprintf("Fargate %s Spot vCPU (%g vCPU x tasks)", arch, vcpu), keys[2], float64(spotMin) * vcpu, float64(spotMax) * vcpu},
-			{fmt.Sprintf("Fargate %s Spot memory (%g GB x tasks)", arch, gb), keys[3], float64(spotMin) * gb, float64(spotMax) * gb},
+		descriptions := [4]string{
+			fmt.Sprintf("Fargate %s on-demand vCPU (%g vCPU x tasks)", arch, vcpu),
+			fmt.Sprintf("Fargate %s on-demand memory (%g GB x tasks)", arch, gb),
+			fmt.Sprintf("Fargate %s Spot vCPU (%g vCPU x tasks)", arch, vcpu),
+			fmt.Sprintf("Fargate %s Spot memory (%g GB x tasks)", arch, gb),
 		}
-		for _, l := range lines {
-			if l.min == 0 && l.max == 0 {
+		for i, desc := range descriptions {
+			if atMin[i] == 0 && atMax[i] == 0 {
 				continue
 			}
-			if err := e.add(svc, l.desc, l.key, l.min*e.hours, l.max*e.hours); err != nil {
+			if err := e.addScheduled(svc, desc, keys[i], atMin[i]*e.hours, atMax[i]*e.hours, scheduled[i]*e.hours, scheduledAtMax[i]*e.hours); err != nil {
 				return err
 			}
 		}
-		if ip, _ := svc.Bool("networkConfiguration", "assignPublicIp"); ip && maxTasks > 0 {
-			if err := e.add(svc, "Public IPv4 address per task", "publicIpv4Hour", float64(minTasks)*e.hours, float64(maxTasks)*e.hours); err != nil {
+		if ip, _ := svc.Bool("networkConfiguration", "assignPublicIp"); ip && sc.max > 0 {
+			if err := e.addScheduled(svc, "Public IPv4 address per task", "publicIpv4Hour", float64(sc.min)*e.hours, float64(sc.max)*e.hours,
+				tasksScheduled*e.hours, tasksScheduledAtMax*e.hours); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// scaling is how many tasks a service runs awake (its bounds), and the phases
+// of the month its scheduled actions give it.
+type scaling struct {
+	min, max int
+	phases   []phase
+}
+
+// phase is a share of the month at one set of bounds.
+type phase struct {
+	min, max int
+	share    float64
+}
+
+// scaling reads a service's bounds from its scalable target (else its desired
+// count) and its scheduled actions. Awake is the highest minimum any of them
+// sets, so a plan made while the service sleeps still prices it awake.
+func (e *estimator) scaling(svc *graph.Resource) (scaling, error) {
+	lo, hi := e.taskCounts(svc)
+	sc := scaling{min: lo, max: hi}
+	target := e.target(svc)
+	if target == nil {
+		sc.phases = []phase{{lo, hi, 1}}
+		return sc, nil
+	}
+	var steps []cron.Step
+	var bounds [][2]int
+	var loc *time.Location
+	for _, a := range e.exp.Resources("aws:appautoscaling/scheduledAction:ScheduledAction") {
+		if a.String("resourceId") != target.String("resourceId") {
+			continue
+		}
+		expr, err := cron.Parse(a.String("schedule"))
+		if err != nil {
+			e.note("%s: schedule %q is not priced: %v", a.Name(), a.String("schedule"), err)
+			continue
+		}
+		zone, err := time.LoadLocation(cmpOr(a.String("timezone"), "UTC"))
+		if err != nil {
+			e.note("%s: time zone %q is not priced: %v", a.Name(), a.String("timezone"), err)
+			continue
+		}
+		amin, minSet := a.Number("scalableTargetAction", "minCapacity")
+		amax, maxSet := a.Number("scalableTargetAction", "maxCapacity")
+		b := [2]int{lo, hi}
+		if minSet {
+			b[0] = int(amin)
+		}
+		if maxSet {
+			b[1] = int(amax)
+		}
+		if loc == nil {
+			loc = zone
+		}
+		steps = append(steps, cron.Step{When: expr, Loc: zone, State: len(bounds)})
+		bounds = append(bounds, b)
+	}
+	if len(steps) == 0 {
+		sc.phases = []phase{{lo, hi, 1}}
+		return sc, nil
+	}
+	e.est.Scheduled = true
+	initial := len(bounds)
+	bounds = append(bounds, [2]int{lo, hi}) // the target's own, until an action fires
+	for _, b := range bounds {
+		if b[0] > sc.min || b[0] == sc.min && b[1] > sc.max {
+			sc.min, sc.max = b[0], b[1]
+		}
+	}
+	shares := cron.Shares(steps, loc, initial)
+	for _, state := range slices.Sorted(maps.Keys(shares)) {
+		sc.phases = append(sc.phases, phase{bounds[state][0], bounds[state][1], shares[state]})
+	}
+	return sc, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // onArm records what an x86 service's tasks would cost at their minimum on
@@ -354,7 +473,17 @@ func (e *estimator) taskDefinition(svc *graph.Resource) *graph.Resource {
 // taskCounts returns the tasks at minimum and maximum scale: the auto scaling
 // bounds when a target exists, else the desired count.
 func (e *estimator) taskCounts(svc *graph.Resource) (int, int) {
+	if t := e.target(svc); t != nil {
+		lo, _ := t.Number("minCapacity")
+		hi, _ := t.Number("maxCapacity")
+		return int(lo), int(hi)
+	}
 	desired, _ := svc.Number("desiredCount")
+	return int(desired), int(desired)
+}
+
+// target is a service's scalable target, nil when it has none.
+func (e *estimator) target(svc *graph.Resource) *graph.Resource {
 	name := svc.String("name")
 	cluster := svc.String("cluster")
 	if i := strings.LastIndex(cluster, "/"); i >= 0 {
@@ -363,12 +492,31 @@ func (e *estimator) taskCounts(svc *graph.Resource) (int, int) {
 	for _, t := range e.exp.Resources("aws:appautoscaling/target:Target") {
 		id := t.String("resourceId")
 		if name != "" && (id == "service/"+cluster+"/"+name || strings.HasSuffix(id, "/"+name) && strings.HasPrefix(id, "service/")) {
-			lo, _ := t.Number("minCapacity")
-			hi, _ := t.Number("maxCapacity")
-			return int(lo), int(hi)
+			return t
 		}
 	}
-	return int(desired), int(desired)
+	return nil
+}
+
+// alarms prices the CloudWatch metric alarms: standard resolution, per metric
+// an alarm reads (a metric math alarm counts each of its metrics). Their e-mails
+// go through SNS, whose first 1,000 e-mails a month are free.
+func (e *estimator) alarms() error {
+	for _, a := range e.exp.Resources("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		metrics := 0
+		for _, q := range a.List("metricQueries") {
+			if m, _ := q.(map[string]any); m["metric"] != nil {
+				metrics++
+			}
+		}
+		if metrics == 0 {
+			metrics = 1
+		}
+		if err := e.add(a, fmt.Sprintf("CloudWatch alarm (%d metrics)", metrics), "alarmMetricMonth", float64(metrics), float64(metrics)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Strategy is a capacity provider strategy: which tasks run on on-demand Fargate

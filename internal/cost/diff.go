@@ -153,7 +153,14 @@ func WriteTable(w io.Writer, e *Estimate) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t\n", name, it.Description, qty(it.Quantity), it.Unit, price(it.UnitPrice), it.Monthly, it.MonthlyAtMax)
 	}
 	fmt.Fprintf(tw, "TOTAL\t\t\t\t\t%.2f\t%.2f\t\n", e.TotalMonthly, e.TotalMonthlyAtMax)
+	if e.Scheduled {
+		fmt.Fprintf(tw, "TOTAL asleep on schedule\t\t\t\t\t%.2f\t%.2f\t\n", e.TotalMonthlyScheduled, e.TotalMonthlyScheduledAtMax)
+	}
 	tw.Flush()
+	if e.Scheduled {
+		fmt.Fprintf(w, "schedule: TOTAL is always on; asleep on schedule, tasks and their addresses bill only the hours their services are awake (%+.2f/month)\n",
+			e.TotalMonthlyScheduled-e.TotalMonthly)
+	}
 	for _, n := range e.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}

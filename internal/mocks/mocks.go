@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -36,6 +37,9 @@ type Options struct {
 	// Preview models `pulumi preview` of a new stack: resources report no ids and
 	// no computed outputs, so everything derived from them is unknown.
 	Preview bool
+	// Now is the moment the modelled deploy runs, which decides whether a
+	// scheduled service is asleep; zero means the real time.
+	Now time.Time
 }
 
 // Registration is one resource the program registered.

@@ -221,9 +221,28 @@ func Summary(r *graph.Resource) string {
 		}
 		add("capacity", strings.Join(caps, "+"))
 		add("circuitBreaker", in("deploymentCircuitBreaker", "rollback"))
+		add("alarmRollback", in("alarms", "rollback"))
 	case "aws:appautoscaling/target:Target":
 		add("min", in("minCapacity"))
 		add("max", in("maxCapacity"))
+	case "aws:appautoscaling/scheduledAction:ScheduledAction":
+		add("at", in("schedule"))
+		add("tz", in("timezone"))
+		add("min", in("scalableTargetAction", "minCapacity"))
+		add("max", in("scalableTargetAction", "maxCapacity"))
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		add("metric", in("metricName"))
+		for _, q := range r.List("metricQueries") {
+			if m, ok := q.(map[string]any); ok && m["expression"] != nil {
+				add("expression", m["expression"])
+			}
+		}
+		add("op", in("comparisonOperator"))
+		add("threshold", in("threshold"))
+		add("minutes", in("evaluationPeriods"))
+	case "aws:sns/topicSubscription:TopicSubscription":
+		add("protocol", in("protocol"))
+		add("to", in("endpoint"))
 	case "aws:appautoscaling/policy:Policy":
 		add("metric", in("targetTrackingScalingPolicyConfiguration", "predefinedMetricSpecification", "predefinedMetricType"))
 		add("target", in("targetTrackingScalingPolicyConfiguration", "targetValue"))

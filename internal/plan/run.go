@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
@@ -47,10 +48,13 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	if opts.Region == "" {
 		opts.Region = cfg.Values["aws:region"]
 	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
 	mon := mocks.New(cfg.Project, cfg.Stack, opts)
 	outputs := map[string]any{}
 	program := func(ctx *pulumi.Context) error {
-		if err := infra.Program(ctx); err != nil {
+		if err := infra.ProgramAt(opts.Now)(ctx); err != nil {
 			return err
 		}
 		for name, value := range ctx.GetCurrentExportMap() {

@@ -1,0 +1,110 @@
+package cron
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var seoul, _ = time.LoadLocation("Asia/Seoul")
+
+func at(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, seoul)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestParseRefuses(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{"0 22 ? * MON-FRI *", "is not a cron expression"},
+		{"rate(5 minutes)", "is not a cron expression"},
+		{"cron(0 22 ? * MON-FRI)", "has 5 fields"},
+		{"cron(60 22 ? * MON-FRI *)", `minutes field has "60"`},
+		{"cron(0 24 ? * * *)", `hours field has "24"`},
+		{"cron(0 22 * * MON-FRI *)", "exactly one of them to be ?"},
+		{"cron(0 22 ? * ? *)", "exactly one of them to be ?"},
+		{"cron(0 22 ? * FRI-MON *)", "runs backwards"},
+		{"cron(0 22 ? * MON#6 *)", "occurrence"},
+		{"cron(0 22 ? FOO * *)", `month field has "FOO"`},
+		{"cron(0 22 32 * ? *)", `day-of-month field has "32"`},
+		{"cron(0 22 ? * 8 *)", `day-of-week field has "8"`},
+		{"cron(0 22 ? * * 2200)", `year field has "2200"`},
+		{"cron(*/0 22 ? * * *)", "has step"},
+	} {
+		_, err := Parse(c.expr)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", c.expr, err, c.want)
+		}
+	}
+}
+
+func TestNext(t *testing.T) {
+	for _, c := range []struct{ expr, after, want string }{
+		// 2026-11-27 is a Friday.
+		{"cron(0 22 ? * MON-FRI *)", "2026-11-27 21:59", "2026-11-27 22:00"},
+		{"cron(0 22 ? * MON-FRI *)", "2026-11-27 22:00", "2026-11-30 22:00"},
+		{"cron(0 8 ? * MON-FRI *)", "2026-11-27 23:00", "2026-11-30 08:00"},
+		{"cron(*/15 9-10 ? * * *)", "2026-11-27 10:50", "2026-11-28 09:00"},
+		{"cron(30 6 L * ? *)", "2026-02-01 00:00", "2026-02-28 06:30"},
+		{"cron(0 0 15W * ? *)", "2026-08-01 00:00", "2026-08-14 00:00"}, // the 15th is a Saturday
+		{"cron(0 0 ? * 6L *)", "2026-11-01 00:00", "2026-11-27 00:00"},  // last Friday
+		{"cron(0 0 ? * 2#1 *)", "2026-11-27 00:00", "2026-12-07 00:00"}, // first Monday
+		{"cron(0 12 1 JAN,JUL ? 2027)", "2026-11-27 00:00", "2027-01-01 12:00"},
+	} {
+		e, err := Parse(c.expr)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", c.expr, err)
+		}
+		got, ok := e.Next(at(c.after))
+		if !ok || !got.Equal(at(c.want)) {
+			t.Errorf("%s after %s = %v (%v), want %s", c.expr, c.after, got, ok, c.want)
+		}
+	}
+	e, _ := Parse("cron(0 0 1 1 ? 2020)")
+	if got, ok := e.Next(at("2026-01-01 00:00")); ok {
+		t.Errorf("a schedule in the past fires again at %v", got)
+	}
+}
+
+func TestAsleepAt(t *testing.T) {
+	sleep, _ := Parse("cron(0 22 ? * MON-FRI *)")
+	wake, _ := Parse("cron(0 8 ? * MON-FRI *)")
+	for _, c := range []struct {
+		when   string
+		asleep bool
+	}{
+		{"2026-11-26 12:00", false}, // Thursday noon
+		{"2026-11-26 22:00", true},
+		{"2026-11-27 07:59", true},
+		{"2026-11-27 08:00", false},
+		{"2026-11-28 12:00", true}, // Saturday
+		{"2026-11-30 08:30", false},
+	} {
+		if state, _ := StateAt([]Step{{sleep, seoul, 0}, {wake, seoul, 1}}, at(c.when)); (state == 0) != c.asleep {
+			t.Errorf("asleep at %s = %v, want %v", c.when, state == 0, c.asleep)
+		}
+	}
+	never, _ := Parse("cron(0 0 1 1 ? 1999)")
+	if _, ok := StateAt([]Step{{never, seoul, 0}}, at("2026-11-26 12:00")); ok {
+		t.Error("a step that never fired sets a state")
+	}
+}
+
+func TestShares(t *testing.T) {
+	for _, c := range []struct {
+		sleep, wake string
+		want        float64
+	}{
+		{"cron(0 22 ? * MON-FRI *)", "cron(0 8 ? * MON-FRI *)", 70.0 / 168}, // 14 h on 5 days
+		{"cron(0 20 * * ? *)", "cron(0 8 * * ? *)", 12.0 / 24},
+		{"cron(0 0 ? * SAT *)", "cron(0 0 ? * MON *)", 5.0 / 7},
+	} {
+		sleep, _ := Parse(c.sleep)
+		wake, _ := Parse(c.wake)
+		if got := Shares([]Step{{sleep, seoul, 0}, {wake, seoul, 1}}, seoul, 1)[1]; got < c.want-1e-9 || got > c.want+1e-9 {
+			t.Errorf("awake share of %s / %s = %.6f, want %.6f", c.sleep, c.wake, got, c.want)
+		}
+	}
+}
