@@ -116,20 +116,20 @@ type Item struct {
 
 // Estimate is a stack's monthly cost.
 type Estimate struct {
-	Currency          string      `json:"currency"`
-	Region            string      `json:"region"`
-	PricesRead        string      `json:"pricesRead"`
-	HoursPerMonth     float64     `json:"hoursPerMonth"`
-	TotalMonthly      float64     `json:"totalMonthly"`
-	TotalMonthlyAtMax float64     `json:"totalMonthlyAtMax"`
+	Currency          string  `json:"currency"`
+	Region            string  `json:"region"`
+	PricesRead        string  `json:"pricesRead"`
+	HoursPerMonth     float64 `json:"hoursPerMonth"`
+	TotalMonthly      float64 `json:"totalMonthly"`
+	TotalMonthlyAtMax float64 `json:"totalMonthlyAtMax"`
 	// Scheduled says some service sleeps on a schedule; TotalMonthlyScheduled
 	// is then the month's cost with the schedules (TotalMonthly is always on).
-	Scheduled                  bool    `json:"scheduled"`
-	TotalMonthlyScheduled      float64 `json:"totalMonthlyScheduled"`
-	TotalMonthlyScheduledAtMax float64 `json:"totalMonthlyScheduledAtMax"`
-	Assumptions       Assumptions `json:"assumptions"`
-	Items             []Item      `json:"items"`
-	Notes             []string    `json:"notes,omitempty"`
+	Scheduled                  bool        `json:"scheduled"`
+	TotalMonthlyScheduled      float64     `json:"totalMonthlyScheduled"`
+	TotalMonthlyScheduledAtMax float64     `json:"totalMonthlyScheduledAtMax"`
+	Assumptions                Assumptions `json:"assumptions"`
+	Items                      []Item      `json:"items"`
+	Notes                      []string    `json:"notes,omitempty"`
 	// OnArm prices each x86 service's tasks, at their minimum, on ARM64.
 	OnArm []ArmOption `json:"onArm,omitempty"`
 }
