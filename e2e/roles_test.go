@@ -321,6 +321,20 @@ func (a arnScope) requests(c apiCall) []iamRequest {
 			resources = append(resources, a.arn("dynamodb", "table/"+name))
 		}
 		resources = append(resources, param(c, "ResourceArn")...)
+	case "cloudwatch":
+		for _, name := range param(c, "AlarmName", "AlarmNames") {
+			resources = append(resources, a.arn("cloudwatch", "alarm:"+name))
+		}
+		resources = append(resources, param(c, "ResourceARN")...)
+	case "sns":
+		for _, name := range param(c, "Name") {
+			resources = append(resources, a.arn("sns", name))
+		}
+		resources = append(resources, param(c, "TopicArn", "ResourceArn")...)
+		// SNS authorizes a subscription's calls on its topic: the ARN before ":<id>".
+		for _, sub := range param(c, "SubscriptionArn") {
+			resources = append(resources, sub[:strings.LastIndex(sub, ":")])
+		}
 	case "logs":
 		for _, name := range param(c, "logGroupName") {
 			resources = append(resources, a.arn("logs", "log-group:"+name))

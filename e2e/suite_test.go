@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -263,6 +264,10 @@ func TestEndToEnd(t *testing.T) {
 		admin: adminCalls{ranges: map[string][][2]int{}, tags: map[string]map[string]string{}, scalableTargets: map[string]string{}, associations: map[string][]string{}}}
 	t.Cleanup(func() { s.writeReport(t) })
 
+	// Dev's own schedule (Seoul nights and weekends) would decide by the hour the
+	// suite runs whether dev is awake: the suite pins one to the clock instead.
+	s.setSchedule(t, "dev", false)
+
 	// The administrator's one-time account setup the README describes.
 	s.aws(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
 
@@ -272,6 +277,7 @@ func TestEndToEnd(t *testing.T) {
 	s.scenario("dev/up-keeps-rollout", s.devUpKeepsRollout)
 	s.scenario("dev/nat-switch", s.devNatSwitch)
 	s.scenario("dev/add-service", s.devAddService)
+	s.scenario("dev/schedule", s.devSchedule)
 	s.scenario("prod/up-beside-dev", s.prodUpBesideDev)
 	s.scenario("dev/destroy", s.devDestroy)
 	s.scenario("prod/protected", s.prodProtected)
@@ -348,7 +354,17 @@ type liveService struct {
 	TaskDefinition string `json:"taskDefinition"`
 	Image          string
 	// Architecture is the task definition's runtime platform CPU architecture.
-	Architecture  string
+	Architecture string
+	Deployment   struct {
+		Alarms struct {
+			AlarmNames []string `json:"alarmNames"`
+			Enable     bool     `json:"enable"`
+			Rollback   bool     `json:"rollback"`
+		} `json:"alarms"`
+		CircuitBreaker struct {
+			Rollback bool `json:"rollback"`
+		} `json:"deploymentCircuitBreaker"`
+	} `json:"deploymentConfiguration"`
 	NetworkConfig struct {
 		Awsvpc struct {
 			Subnets        []string `json:"subnets"`
@@ -544,6 +560,119 @@ func (s *suite) devAddService(t *testing.T) {
 	s.note(t, "added an ARM64 service (task definition ARM64, image platform linux/arm64), rolled it out, removed it; removal: %v", *res.Summary.ResourceChanges)
 }
 
+// scheduleTimes are the sleep and wake expressions setSchedule wrote.
+type scheduleTimes struct{ sleep, wake string }
+
+// setSchedule gives a stack a daily schedule, in UTC, that has it asleep now
+// (slept an hour ago, wakes in two) or awake now (woke an hour ago, sleeps in
+// two): hours away from any change, whatever the hour the suite runs.
+func (s *suite) setSchedule(t *testing.T, stack string, asleep bool) scheduleTimes {
+	t.Helper()
+	now := time.Now().UTC()
+	daily := func(at time.Time) string { return fmt.Sprintf("cron(%d %d * * ? *)", at.Minute(), at.Hour()) }
+	past, future := daily(now.Add(-time.Hour)), daily(now.Add(2*time.Hour))
+	times := scheduleTimes{sleep: future, wake: past}
+	if asleep {
+		times = scheduleTimes{sleep: past, wake: future}
+	}
+	s.editStackFile(t, stack, func(cfg map[string]any) {
+		cfg["fargo:schedule"] = map[string]any{"sleep": times.sleep, "wake": times.wake, "timezone": "UTC"}
+	})
+	return times
+}
+
+// scaling is a service's scalable target bounds and scheduled actions, as
+// Application Auto Scaling holds them.
+type scaling struct {
+	Min, Max int
+	Actions  map[string]scheduledAction
+}
+
+type scheduledAction struct {
+	Schedule, Timezone string
+	Min, Max           int
+}
+
+func (s *suite) scaling(t *testing.T, stack, service string) scaling {
+	t.Helper()
+	out := s.outputs(t, stack)
+	cluster, _ := out["clusterName"].Value.(string)
+	names, _ := out["serviceNames"].Value.(map[string]any)
+	id := fmt.Sprintf("service/%s/%v", cluster, names[service])
+	var targets struct {
+		ScalableTargets []struct {
+			MinCapacity int `json:"MinCapacity"`
+			MaxCapacity int `json:"MaxCapacity"`
+		} `json:"ScalableTargets"`
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--resource-ids", id)), &targets); err != nil || len(targets.ScalableTargets) != 1 {
+		t.Fatalf("scalable target %s: %v %+v", id, err, targets)
+	}
+	var actions struct {
+		ScheduledActions []struct {
+			Name     string `json:"ScheduledActionName"`
+			Schedule string `json:"Schedule"`
+			Timezone string `json:"Timezone"`
+			Action   struct {
+				MinCapacity int `json:"MinCapacity"`
+				MaxCapacity int `json:"MaxCapacity"`
+			} `json:"ScalableTargetAction"`
+		} `json:"ScheduledActions"`
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "application-autoscaling", "describe-scheduled-actions", "--service-namespace", "ecs", "--resource-id", id)), &actions); err != nil {
+		t.Fatal(err)
+	}
+	sc := scaling{Min: targets.ScalableTargets[0].MinCapacity, Max: targets.ScalableTargets[0].MaxCapacity, Actions: map[string]scheduledAction{}}
+	for _, a := range actions.ScheduledActions {
+		sc.Actions[a.Name] = scheduledAction{a.Schedule, a.Timezone, a.Action.MinCapacity, a.Action.MaxCapacity}
+	}
+	return sc
+}
+
+func (s *suite) devSchedule(t *testing.T) {
+	times := s.setSchedule(t, "dev", true)
+	s.up(t, "dev")
+	for _, service := range []string{"backend", "frontend"} {
+		sc := s.scaling(t, "dev", service)
+		if sc.Min != 0 || sc.Max != 0 {
+			t.Errorf("%s deployed while asleep scales %d..%d, want 0..0", service, sc.Min, sc.Max)
+		}
+		want := map[string]scheduledAction{
+			"fargo-dev-" + service + "-sleep": {times.sleep, "UTC", 0, 0},
+			"fargo-dev-" + service + "-wake":  {times.wake, "UTC", s.minTasks(t, "dev", service), 4},
+		}
+		if len(sc.Actions) != 2 || sc.Actions["fargo-dev-"+service+"-sleep"] != want["fargo-dev-"+service+"-sleep"] || sc.Actions["fargo-dev-"+service+"-wake"] != want["fargo-dev-"+service+"-wake"] {
+			t.Errorf("%s's scheduled actions are %+v, want %+v", service, sc.Actions, want)
+		}
+	}
+	// A rollout while asleep records the image and leaves the service asleep.
+	const tag = "e2e0002"
+	s.rollout(t, "dev", "backend", tag)
+	if live := s.liveService(t, "dev", "backend"); !strings.HasSuffix(live.Image, ":"+tag) {
+		t.Errorf("the rollout during sleep left backend on %s", live.Image)
+	}
+	if sc := s.scaling(t, "dev", "backend"); sc.Min != 0 || sc.Max != 0 {
+		t.Errorf("a rollout during sleep woke backend: %d..%d", sc.Min, sc.Max)
+	}
+	// Asked to, a rollout wakes it until the next sleep time.
+	s.rolloutAndWake(t, "dev", "backend", tag, true)
+	if sc := s.scaling(t, "dev", "backend"); sc.Min != 1 || sc.Max != 4 {
+		t.Errorf("a rollout with wake: true leaves backend at %d..%d, want 1..4", sc.Min, sc.Max)
+	}
+	if live := s.liveService(t, "dev", "backend"); live.DesiredCount < 1 {
+		t.Errorf("woken backend wants %d tasks", live.DesiredCount)
+	}
+	// Awake by the clock again, a deploy restores every service's bounds.
+	s.setSchedule(t, "dev", false)
+	s.up(t, "dev")
+	for _, service := range []string{"backend", "frontend"} {
+		if sc := s.scaling(t, "dev", service); sc.Min != 1 || sc.Max != 4 {
+			t.Errorf("%s deployed while awake scales %d..%d, want 1..4", service, sc.Min, sc.Max)
+		}
+	}
+	s.note(t, "asleep: bounds 0..0 and two scheduled actions per service (%s / %s UTC); a rollout kept backend asleep, wake: true woke it; awake again 1..4", times.sleep, times.wake)
+}
+
 func (s *suite) prodUpBesideDev(t *testing.T) {
 	start := time.Now()
 	s.up(t, "prod")
@@ -594,6 +723,7 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 	if cert.Certificate.Status != "ISSUED" {
 		t.Errorf("the HTTPS listener's certificate is %s, want ISSUED", cert.Certificate.Status)
 	}
+	s.prodAlarms(t, exp)
 	s.note(t, "%d resources; HTTPS with an ISSUED certificate; tables protected; OIDC provider shared", len(got))
 }
 
@@ -714,4 +844,58 @@ func (s *suite) prodProtected(t *testing.T) {
 		t.Errorf("%d resources left in prod's state", len(state.Resources))
 	}
 	s.note(t, "stopped at protected resources; after the procedure destroyed %v", *res.Summary.ResourceChanges)
+}
+
+// prodAlarms checks that each prod service's deployments watch its two alarms
+// with rollback on, and that the alarms e-mail through the stack's topic.
+func (s *suite) prodAlarms(t *testing.T, exp *graph.Export) {
+	t.Helper()
+	topics := exp.Resources("aws:sns/topic:Topic")
+	if len(topics) != 1 {
+		t.Fatalf("prod has %d alarm topics, want 1", len(topics))
+	}
+	topic := topics[0].String("arn")
+	for _, service := range []string{"backend", "frontend"} {
+		live := s.liveService(t, "prod", service)
+		want := []string{"fargo-prod-" + service + "-errors", "fargo-prod-" + service + "-unhealthy"}
+		alarms := live.Deployment.Alarms
+		if !slices.Equal(alarms.AlarmNames, want) || !alarms.Enable || !alarms.Rollback || !live.Deployment.CircuitBreaker.Rollback {
+			t.Errorf("%s's deployments watch %+v (circuit breaker rollback %v), want %v with rollback", service, alarms, live.Deployment.CircuitBreaker.Rollback, want)
+		}
+		var described struct {
+			MetricAlarms []struct {
+				AlarmName    string            `json:"AlarmName"`
+				AlarmActions []string          `json:"AlarmActions"`
+				Threshold    float64           `json:"Threshold"`
+				Metrics      []json.RawMessage `json:"Metrics"`
+			} `json:"MetricAlarms"`
+		}
+		if err := json.Unmarshal([]byte(s.aws(t, append([]string{"cloudwatch", "describe-alarms", "--alarm-names"}, want...)...)), &described); err != nil {
+			t.Fatal(err)
+		}
+		if len(described.MetricAlarms) != 2 {
+			t.Fatalf("CloudWatch holds %d of %v", len(described.MetricAlarms), want)
+		}
+		for _, a := range described.MetricAlarms {
+			if !slices.Equal(a.AlarmActions, []string{topic}) {
+				t.Errorf("%s alarms %v, want the topic %s", a.AlarmName, a.AlarmActions, topic)
+			}
+			if strings.HasSuffix(a.AlarmName, "-errors") && (a.Threshold != 5 || len(a.Metrics) != 3) {
+				t.Errorf("%s: threshold %v over %d metric queries, want 5 over errors, requests and their rate", a.AlarmName, a.Threshold, len(a.Metrics))
+			}
+		}
+	}
+	var subs struct {
+		Subscriptions []struct {
+			Protocol string `json:"Protocol"`
+			Endpoint string `json:"Endpoint"`
+		} `json:"Subscriptions"`
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "sns", "list-subscriptions-by-topic", "--topic-arn", topic)), &subs); err != nil {
+		t.Fatal(err)
+	}
+	if len(subs.Subscriptions) != 1 || subs.Subscriptions[0].Protocol != "email" || subs.Subscriptions[0].Endpoint != "ops@example.com" {
+		t.Errorf("the alarm topic's subscriptions are %+v, want ops@example.com by e-mail", subs.Subscriptions)
+	}
+	s.note(t, "both services' deployments watch their errors and unhealthy alarms with rollback; the alarms e-mail ops@example.com through %s", topic)
 }

@@ -159,6 +159,13 @@ func (s *suite) awsEnv() map[string]string {
 // is not available here).
 func (s *suite) rollout(t *testing.T, stack, service, tag string) {
 	t.Helper()
+	s.rolloutAndWake(t, stack, service, tag, false)
+}
+
+// rolloutAndWake is a rollout; with wake it runs the workflow's wake step too,
+// as the input wake: true does.
+func (s *suite) rolloutAndWake(t *testing.T, stack, service, tag string, wake bool) {
+	t.Helper()
 	w := &workflowRun{
 		steps:   loadWorkflow(t, "../.github/workflows/rollout.yml"),
 		inputs:  map[string]string{"stack": stack, "service": service, "image-tag": ""},
@@ -193,6 +200,9 @@ func (s *suite) rollout(t *testing.T, stack, service, tag string) {
 	}
 	w.run(t, "record", "Record the tag where the stack reads it", nil)
 	s.up(t, stack, optup.Target(w.targets(t, "Roll the service (pulumi up on this service only)")))
+	if wake {
+		s.note(t, "%s", strings.TrimSpace(w.run(t, "wake", "Wake the service (asked for)", nil)))
+	}
 	if out := strings.TrimSpace(w.run(t, "raise", "Run at least the service's minimum task count", nil)); out != "" {
 		s.note(t, "%s", out)
 	}

@@ -92,6 +92,8 @@ var Controls = []Control{
 	{"ACM.1", "Certificates should be DNS-validated so ACM renews them automatically", "Medium", acmRenewal},
 	{"CloudWatch.16", "CloudWatch log groups should be retained for at least 365 days", "Medium", logRetention(365)},
 	{"LOGS.1", "CloudWatch log groups should have a finite retention", "Low", logRetention(0)},
+	{"CloudWatch.15", "CloudWatch alarms should have specified actions configured", "High", alarmActions},
+	{"CloudWatch.17", "CloudWatch alarm actions should be activated", "High", alarmActionsEnabled},
 	{"IAM.1", "IAM policies should not allow full \"*\" administrative privileges", "High", iamAdmin},
 	{"IAM.21", "IAM policies should not use service-wide wildcards or \"*\" resources for actions that can be scoped", "Low", iamWildcards},
 	{"IAM.STACK", "A stack's policies should reach no other stack's resources", "High", stackScoped},
@@ -770,6 +772,17 @@ func githubTrust(g *graph.Export) []Finding {
 }
 
 // ---- reliability ----
+
+var alarmActions = each("aws:cloudwatch/metricAlarm:MetricAlarm", func(a *graph.Resource) (bool, string) {
+	n := len(a.List("alarmActions"))
+	return n > 0, fmt.Sprintf("%d alarm actions", n)
+})
+
+// alarmActionsEnabled: actionsEnabled defaults to true when unset.
+var alarmActionsEnabled = each("aws:cloudwatch/metricAlarm:MetricAlarm", func(a *graph.Resource) (bool, string) {
+	on, set := a.Bool("actionsEnabled")
+	return on || !set, fmt.Sprintf("actionsEnabled=%v", on || !set)
+})
 
 var circuitBreaker = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
 	e, _ := s.Bool("deploymentCircuitBreaker", "enable")

@@ -185,6 +185,14 @@ func TestEveryControlPassesAndFails(t *testing.T) {
 			stack(githubRole("repo:org/app:ref:refs/heads/main", "sts.amazonaws.com")),
 			stack(githubRole("repo:org/*", "sts.amazonaws.com")),
 		},
+		"CloudWatch.15": {
+			stack(res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", m{"alarmActions": []any{"arn:aws:sns:r:1:topic"}})),
+			stack(res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", m{})),
+		},
+		"CloudWatch.17": {
+			stack(res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", m{"actionsEnabled": true})),
+			stack(res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", m{"actionsEnabled": false})),
+		},
 		"REL.1": {stack(service(nil)), stack(service(m{"deploymentCircuitBreaker": m{"enable": true, "rollback": false}}))},
 		"REL.2": {
 			stack(service(nil)),
