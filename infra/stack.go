@@ -187,6 +187,9 @@ func (s *stack) export(ctx *pulumi.Context, cfg *config.Config) {
 			ctx.Export(outputs.NameServers, s.dns.NameServers)
 		}
 	}
+	if s.alerts != nil {
+		ctx.Export(outputs.AlarmTopicArn, s.alerts.TopicArn)
+	}
 	if s.ci != nil {
 		ctx.Export(outputs.PreviewRoleArn, s.ci.PreviewRoleArn)
 		ctx.Export(outputs.DeployRoleArn, s.ci.DeployRoleArn)

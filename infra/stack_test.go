@@ -624,7 +624,8 @@ func TestStackOutputsFollowTheContract(t *testing.T) {
 				}
 			}
 		}
-		if (p.cfg.Github != nil) != (outs[outputs.DeployRoleArn] != nil) || (len(p.cfg.Tables) > 0) != (outs[outputs.TableNames] != nil) {
+		if (p.cfg.Github != nil) != (outs[outputs.DeployRoleArn] != nil) || (len(p.cfg.Tables) > 0) != (outs[outputs.TableNames] != nil) ||
+			(p.cfg.Alarms != nil) != (outs[outputs.AlarmTopicArn] != nil) {
 			t.Errorf("%s: optional outputs do not follow their config", stack)
 		}
 	}

@@ -29,6 +29,7 @@ const (
 	PreviewRoleArn     = "previewRoleArn"
 	DeployRoleArn      = "deployRoleArn"
 	RolloutRoleArn     = "rolloutRoleArn"
+	AlarmTopicArn      = "alarmTopicArn"
 )
 
 // Output documents one stack output.
@@ -60,6 +61,7 @@ var All = []Output{
 	{PreviewRoleArn, "string", "role GitHub pull requests assume for `pulumi preview` (read-only)", "arn:aws:iam::123456789012:role/fargo-ci/github-preview-1a2b3c4", "fargo:github is set"},
 	{DeployRoleArn, "string", "role the deploy workflow assumes for `pulumi up`", "arn:aws:iam::123456789012:role/fargo-ci/github-deploy-1a2b3c4", "fargo:github is set"},
 	{RolloutRoleArn, "string", "role app rollouts assume to push images and roll services", "arn:aws:iam::123456789012:role/fargo-ci/github-rollout-1a2b3c4", "fargo:github is set"},
+	{AlarmTopicArn, "string", "SNS topic the deployment alarms publish to (subscribe more endpoints to it)", "arn:aws:sns:ap-northeast-2:123456789012:fargo-prod-alarms", "fargo:alarms is set"},
 }
 
 // Stack is fargo's outputs as another stack reads them.

@@ -14,9 +14,11 @@ var Resources = map[string]string{
 	"aws:acm/certificate:Certificate":                           "aws_acm_certificate",
 	"aws:acm/certificateValidation:CertificateValidation":       "aws_acm_certificate_validation",
 	"aws:appautoscaling/policy:Policy":                          "aws_appautoscaling_policy",
+	"aws:appautoscaling/scheduledAction:ScheduledAction":        "aws_appautoscaling_scheduled_action",
 	"aws:appautoscaling/target:Target":                          "aws_appautoscaling_target",
 	"aws:budgets/budget:Budget":                                 "aws_budgets_budget",
 	"aws:cloudwatch/logGroup:LogGroup":                          "aws_cloudwatch_log_group",
+	"aws:cloudwatch/metricAlarm:MetricAlarm":                    "aws_cloudwatch_metric_alarm",
 	"aws:dynamodb/table:Table":                                  "aws_dynamodb_table",
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":         "aws_default_security_group",
 	"aws:ec2/eip:Eip":                                           "aws_eip",
@@ -46,6 +48,8 @@ var Resources = map[string]string{
 	"aws:lb/targetGroup:TargetGroup":                            "aws_lb_target_group",
 	"aws:route53/record:Record":                                 "aws_route53_record",
 	"aws:route53/zone:Zone":                                     "aws_route53_zone",
+	"aws:sns/topic:Topic":                                       "aws_sns_topic",
+	"aws:sns/topicSubscription:TopicSubscription":               "aws_sns_topic_subscription",
 	"aws:ssm/parameter:Parameter":                               "aws_ssm_parameter",
 	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":   "aws_vpc_security_group_egress_rule",
 	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
@@ -76,6 +80,9 @@ var Renames = map[string]map[string]rename{
 	"aws:dynamodb/table:Table":                          {"globalSecondaryIndexes": {to: "globalSecondaryIndices"}, "localSecondaryIndexes": {to: "localSecondaryIndices"}},
 	// aws_route53_record's alias block has MaxItems 1; pulumi-aws keeps it a list.
 	"aws:route53/record:Record": {"aliases": {to: "alias", oneItem: true}},
+	// pulumi-aws names an alarm's alarm_name "name", and a subscription's topic_arn "topic".
+	"aws:cloudwatch/metricAlarm:MetricAlarm":      {"name": {to: "alarmName"}},
+	"aws:sns/topicSubscription:TopicSubscription": {"topic": {to: "topicArn"}},
 }
 
 // bridgeToken is the dynamic bridge's token for a Terraform name:
