@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -111,9 +112,9 @@ func (c *Config) resolveSchedules() error {
 		default:
 			merged := *own
 			if c.Schedule != nil {
-				merged.Sleep = cmpOr(merged.Sleep, c.Schedule.Sleep)
-				merged.Wake = cmpOr(merged.Wake, c.Schedule.Wake)
-				merged.Timezone = cmpOr(merged.Timezone, c.Schedule.Timezone)
+				merged.Sleep = cmp.Or(merged.Sleep, c.Schedule.Sleep)
+				merged.Wake = cmp.Or(merged.Wake, c.Schedule.Wake)
+				merged.Timezone = cmp.Or(merged.Timezone, c.Schedule.Timezone)
 			}
 			s, err := newSchedule(fullKey("services."+svc.Name+".schedule"), merged)
 			errs = append(errs, err)
@@ -121,13 +122,6 @@ func (c *Config) resolveSchedules() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // AlarmsConfig is fargo:alarms: each service's deployment watches alarms on its

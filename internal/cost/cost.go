@@ -3,6 +3,7 @@
 package cost
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -383,7 +384,7 @@ func (e *estimator) scaling(svc *graph.Resource) (scaling, error) {
 			e.note("%s: schedule %q is not priced: %v", a.Name(), a.String("schedule"), err)
 			continue
 		}
-		zone, err := time.LoadLocation(cmpOr(a.String("timezone"), "UTC"))
+		zone, err := time.LoadLocation(cmp.Or(a.String("timezone"), "UTC"))
 		if err != nil {
 			e.note("%s: time zone %q is not priced: %v", a.Name(), a.String("timezone"), err)
 			continue
@@ -420,13 +421,6 @@ func (e *estimator) scaling(svc *graph.Resource) (scaling, error) {
 		sc.phases = append(sc.phases, phase{bounds[state][0], bounds[state][1], shares[state]})
 	}
 	return sc, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // onArm records what an x86 service's tasks would cost at their minimum on
