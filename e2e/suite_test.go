@@ -540,6 +540,8 @@ func (s *suite) devAddService(t *testing.T) {
 			"port": 3000, "cpu": 256, "memory": 512, "paths": []any{"/admin/*"}, "priority": 200,
 			"healthCheckPath": "/admin/health", "minTasks": 1, "maxTasks": 2, "architecture": "ARM64",
 		}
+		// Alarms too, so ci/roles judges dev's deploy role on the alarm and topic calls.
+		cfg["fargo:alarms"] = map[string]any{"emails": []any{"dev@example.com"}}
 	})
 	s.up(t, "dev")
 	if platforms, _ := s.outputs(t, "dev")["imagePlatforms"].Value.(map[string]any); platforms["admin"] != "linux/arm64" {
@@ -553,11 +555,15 @@ func (s *suite) devAddService(t *testing.T) {
 	if live.Architecture != "ARM64" {
 		t.Errorf("admin's task definition declares %q, want ARM64", live.Architecture)
 	}
+	if want := []string{"fargo-dev-admin-errors", "fargo-dev-admin-unhealthy"}; !slices.Equal(live.Deployment.Alarms.AlarmNames, want) || !live.Deployment.Alarms.Rollback {
+		t.Errorf("admin's deployments watch %+v, want %v with rollback", live.Deployment.Alarms, want)
+	}
 	s.editStackFile(t, "dev", func(cfg map[string]any) {
 		delete(cfg["fargo:services"].(map[string]any), "admin")
+		delete(cfg, "fargo:alarms")
 	})
 	res := s.up(t, "dev")
-	s.note(t, "added an ARM64 service (task definition ARM64, image platform linux/arm64), rolled it out, removed it; removal: %v", *res.Summary.ResourceChanges)
+	s.note(t, "added an ARM64 service (task definition ARM64, image platform linux/arm64) and deployment alarms, rolled it out, removed both; removal: %v", *res.Summary.ResourceChanges)
 }
 
 // scheduleTimes are the sleep and wake expressions setSchedule wrote.
