@@ -555,7 +555,7 @@ func (s *suite) devAddService(t *testing.T) {
 	if live.Architecture != "ARM64" {
 		t.Errorf("admin's task definition declares %q, want ARM64", live.Architecture)
 	}
-	if want := []string{"fargo-dev-admin-errors", "fargo-dev-admin-unhealthy"}; !slices.Equal(live.Deployment.Alarms.AlarmNames, want) || !live.Deployment.Alarms.Rollback {
+	if want := []string{"fargo-dev-admin-errors", "fargo-dev-admin-unhealthy"}; !slices.Equal(slices.Sorted(slices.Values(live.Deployment.Alarms.AlarmNames)), want) || !live.Deployment.Alarms.Rollback {
 		t.Errorf("admin's deployments watch %+v, want %v with rollback", live.Deployment.Alarms, want)
 	}
 	s.editStackFile(t, "dev", func(cfg map[string]any) {
@@ -563,6 +563,12 @@ func (s *suite) devAddService(t *testing.T) {
 		delete(cfg, "fargo:alarms")
 	})
 	res := s.up(t, "dev")
+	// Alarms off replaces each service (the provider cannot update them away).
+	for _, service := range []string{"backend", "frontend"} {
+		if names := s.liveService(t, "dev", service).Deployment.Alarms.AlarmNames; len(names) != 0 {
+			t.Errorf("with fargo:alarms removed, %s's deployments still watch %v", service, names)
+		}
+	}
 	s.note(t, "added an ARM64 service (task definition ARM64, image platform linux/arm64) and deployment alarms, rolled it out, removed both; removal: %v", *res.Summary.ResourceChanges)
 }
 
@@ -865,7 +871,7 @@ func (s *suite) prodAlarms(t *testing.T, exp *graph.Export) {
 		live := s.liveService(t, "prod", service)
 		want := []string{"fargo-prod-" + service + "-errors", "fargo-prod-" + service + "-unhealthy"}
 		alarms := live.Deployment.Alarms
-		if !slices.Equal(alarms.AlarmNames, want) || !alarms.Enable || !alarms.Rollback || !live.Deployment.CircuitBreaker.Rollback {
+		if !slices.Equal(slices.Sorted(slices.Values(alarms.AlarmNames)), want) || !alarms.Enable || !alarms.Rollback || !live.Deployment.CircuitBreaker.Rollback {
 			t.Errorf("%s's deployments watch %+v (circuit breaker rollback %v), want %v with rollback", service, alarms, live.Deployment.CircuitBreaker.Rollback, want)
 		}
 		var described struct {

@@ -2,6 +2,7 @@ package infra_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -171,6 +172,10 @@ func TestProdDeploymentsRollBackOnAlarms(t *testing.T) {
 		}
 		if on, _ := service.Bool("deploymentCircuitBreaker", "rollback"); !on {
 			t.Errorf("%s: the circuit breaker no longer rolls back", svc)
+		}
+		// The AWS provider cannot update alarms away; turning them off replaces the service.
+		if !slices.Contains(service.ReplaceOnChanges, "alarms") {
+			t.Errorf("%s: replaceOnChanges %v lacks alarms, so turning fargo:alarms off would fail", svc, service.ReplaceOnChanges)
 		}
 		errs := one(t, p.exp, "aws:cloudwatch/metricAlarm:MetricAlarm", "app-"+svc+"-errors")
 		unhealthy := one(t, p.exp, "aws:cloudwatch/metricAlarm:MetricAlarm", "app-"+svc+"-unhealthy")

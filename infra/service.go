@@ -288,6 +288,10 @@ func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.Serv
 	}, parent,
 		// The autoscaler owns the running count once the service exists.
 		pulumi.IgnoreChanges([]string{"desiredCount"}),
+		// Turning fargo:alarms on or off replaces the service (a new one starts
+		// before the old one goes): the AWS provider cannot update deployment
+		// alarms away, as it then sends ECS no alarm names, which ECS requires.
+		pulumi.ReplaceOnChanges([]string{"alarms"}),
 		pulumi.DependsOn(append([]pulumi.Resource{args.Cluster.capacityProviders}, args.LoadBalancer.Listeners...)))
 	if err != nil {
 		return nil, err

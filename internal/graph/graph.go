@@ -49,6 +49,8 @@ type Resource struct {
 	Dependencies   []string `json:"dependencies,omitempty"`
 	Provider       string   `json:"provider,omitempty"`
 	IgnoreChanges  []string `json:"ignoreChanges,omitempty"`
+	// ReplaceOnChanges are the inputs whose change replaces the resource.
+	ReplaceOnChanges []string `json:"replaceOnChanges,omitempty"`
 }
 
 // Name is the resource's logical name, the last part of its URN.

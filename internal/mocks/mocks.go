@@ -48,6 +48,7 @@ type Registration struct {
 	Custom, Remote                        bool
 	Inputs, Outputs                       resource.PropertyMap
 	Dependencies, IgnoreChanges           []string
+	ReplaceOnChanges                      []string
 	Protect, RetainOnDelete               bool
 	Version                               string
 }
@@ -88,6 +89,7 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		}
 		reg.Parent, reg.Remote = rpc.GetParent(), rpc.GetRemote()
 		reg.Dependencies, reg.IgnoreChanges = rpc.GetDependencies(), rpc.GetIgnoreChanges()
+		reg.ReplaceOnChanges = rpc.GetReplaceOnChanges()
 		reg.Protect, reg.Version = rpc.GetProtect(), rpc.GetVersion()
 		reg.RetainOnDelete = rpc.GetRetainOnDelete()
 	}

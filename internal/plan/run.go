@@ -141,7 +141,7 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 			URN: r.URN, Custom: r.Custom, ID: r.ID, Type: r.Type, Parent: r.Parent,
 			Inputs:  plainMap(r.Inputs),
 			Outputs: plainMap(r.Outputs),
-			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: r.Dependencies, IgnoreChanges: r.IgnoreChanges,
+			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: r.Dependencies, IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
 			Provider: r.Provider,
 		}
 		if res.Parent == "" {
