@@ -47,6 +47,25 @@ def patch_application_autoscaling_tags():
     cls.untag_resource = untag_resource
 
 
+def patch_deregister_missing_target():
+    """Application Auto Scaling: DeregisterScalableTarget of a target that is gone
+    answers ObjectNotFoundException in AWS (the provider then counts the target
+    deleted); moto answers ValidationException, which fails a delete whose first
+    call the provider retried."""
+    from moto.applicationautoscaling import models
+    from moto.core.exceptions import JsonRESTError
+
+    cls = models.ApplicationAutoscalingBackend
+    deregister = cls.deregister_scalable_target
+
+    def deregister_scalable_target(self, namespace, r_id, dimension):
+        if not self._scalable_target_exists(r_id, dimension):
+            raise JsonRESTError("ObjectNotFoundException", f"No scalable target found for service namespace: {namespace}, resource ID: {r_id}, scalable dimension: {dimension}")
+        return deregister(self, namespace, r_id, dimension)
+
+    cls.deregister_scalable_target = deregister_scalable_target
+
+
 # Fields of CreateService that moto drops; AWS returns them as sent.
 ECS_SERVICE_FIELDS = [
     "capacityProviderStrategy",
@@ -271,6 +290,7 @@ def record_calls():
 
 PATCHES = [
     patch_application_autoscaling_tags,
+    patch_deregister_missing_target,
     patch_ecs_service_fields,
     patch_security_group_rule_descriptions,
     patch_budgets_subscribers,
