@@ -98,6 +98,26 @@ def patch_ecs_service_fields():
     cls.create_service = create_service
 
 
+def patch_ecs_created_service_runs():
+    """ECS: moto runs no task, and counts a service's desired tasks as running
+    when UpdateService sets them, but never for CreateService, so a service
+    created with tasks (a replaced one) is never stable. Count them the same way."""
+    from moto.ecs import responses
+
+    cls = responses.EC2ContainerServiceResponse
+    create = cls.create_service
+
+    def create_service(self):
+        result = create(self)
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        service.running_count, service.pending_count = service.desired_count, 0
+        for deployment in service.deployments:
+            deployment.update(runningCount=service.desired_count, pendingCount=0, rolloutState="COMPLETED")
+        return result
+
+    cls.create_service = create_service
+
+
 def patch_security_group_rule_descriptions():
     """EC2: DescribeSecurityGroupRules leaves out the description of a rule that
     references another group (moto keeps it with the group pair)."""
@@ -292,6 +312,7 @@ PATCHES = [
     patch_application_autoscaling_tags,
     patch_deregister_missing_target,
     patch_ecs_service_fields,
+    patch_ecs_created_service_runs,
     patch_security_group_rule_descriptions,
     patch_budgets_subscribers,
     patch_budgets_tags,
