@@ -45,7 +45,7 @@ func TestDevSleepsNightsAndWeekends(t *testing.T) {
 			if lo, hi := number(t, a, "scalableTargetAction", "minCapacity"), number(t, a, "scalableTargetAction", "maxCapacity"); lo != c.min || hi != c.max {
 				t.Errorf("%s %s sets %v..%v tasks, want %v..%v", svc, c.kind, lo, hi, c.min, c.max)
 			}
-			if a.String("resourceId") != target.String("resourceId") || a.String("resourceId") != "service/fargo-dev/fargo-dev-"+svc && a.String("resourceId") == "" {
+			if id := a.String("resourceId"); id == "" || id != target.String("resourceId") {
 				t.Errorf("%s %s acts on %q, not the service's target %q", svc, c.kind, a.String("resourceId"), target.String("resourceId"))
 			}
 		}

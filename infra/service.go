@@ -545,7 +545,7 @@ func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name 
 		return err
 	}
 	if svc.Schedule != nil {
-		if err := newSchedule(ctx, parent, name, svc, target, running); err != nil {
+		if err := newScheduledActions(ctx, parent, name, svc, target, running); err != nil {
 			return err
 		}
 	}
@@ -578,10 +578,10 @@ func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name 
 	return nil
 }
 
-// newSchedule adds the service's sleep action (no task at all) and wake action
+// newScheduledActions adds the service's sleep action (no task at all) and wake action
 // (back to its bounds). Scheduled actions are free; while asleep, the service's
 // tasks and their public addresses bill nothing.
-func newSchedule(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig,
+func newScheduledActions(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig,
 	target *appautoscaling.Target, running func(int) pulumi.IntOutput) error {
 	actions := []struct {
 		kind     string

@@ -294,10 +294,7 @@ func (e *estimator) services() error {
 		mem, _ := td.Number("memory")
 		vcpu, gb := cpu/1024, mem/1024
 		arm := td.String("runtimePlatform", "cpuArchitecture") == "ARM64"
-		sc, err := e.scaling(svc)
-		if err != nil {
-			return err
-		}
+		sc := e.scaling(svc)
 		st := e.strategy(svc)
 		// quantities are the vCPU and GB of n tasks: on-demand, then Spot.
 		quantities := func(n int) [4]float64 {
@@ -364,13 +361,12 @@ type phase struct {
 // scaling reads a service's bounds from its scalable target (else its desired
 // count) and its scheduled actions. Awake is the highest minimum any of them
 // sets, so a plan made while the service sleeps still prices it awake.
-func (e *estimator) scaling(svc *graph.Resource) (scaling, error) {
+func (e *estimator) scaling(svc *graph.Resource) scaling {
 	lo, hi := e.taskCounts(svc)
-	sc := scaling{min: lo, max: hi}
+	sc := scaling{min: lo, max: hi, phases: []phase{{lo, hi, 1}}}
 	target := e.target(svc)
 	if target == nil {
-		sc.phases = []phase{{lo, hi, 1}}
-		return sc, nil
+		return sc
 	}
 	var steps []cron.Step
 	var bounds [][2]int
@@ -405,8 +401,7 @@ func (e *estimator) scaling(svc *graph.Resource) (scaling, error) {
 		bounds = append(bounds, b)
 	}
 	if len(steps) == 0 {
-		sc.phases = []phase{{lo, hi, 1}}
-		return sc, nil
+		return sc
 	}
 	e.est.Scheduled = true
 	initial := len(bounds)
@@ -417,10 +412,11 @@ func (e *estimator) scaling(svc *graph.Resource) (scaling, error) {
 		}
 	}
 	shares := cron.Shares(steps, loc, initial)
+	sc.phases = nil
 	for _, state := range slices.Sorted(maps.Keys(shares)) {
 		sc.phases = append(sc.phases, phase{bounds[state][0], bounds[state][1], shares[state]})
 	}
-	return sc, nil
+	return sc
 }
 
 // onArm records what an x86 service's tasks would cost at their minimum on
