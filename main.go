@@ -17,10 +17,11 @@ func main() {
 		// Every key the CLI passes is checked, and reported with the values'
 		// errors, before any resource is registered.
 		keysErr := config.CheckKeys(config.CLIKeys(os.Getenv("PULUMI_CONFIG")))
-		cfg, err := config.ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
+		now := time.Now()
+		cfg, err := config.ParseConfigAt(ctx.Project(), ctx.Stack(), ctx.GetConfig, now)
 		if err := errors.Join(keysErr, err); err != nil {
 			return err
 		}
-		return infra.Build(ctx, cfg, time.Now())
+		return infra.Build(ctx, cfg, now)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"reflect"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fargo-dev/fargo/internal/envname"
 )
@@ -70,6 +72,10 @@ type Config struct {
 	// Alarms is fargo:alarms, nil when deployments roll back on the circuit
 	// breaker alone and nothing is e-mailed.
 	Alarms *AlarmsConfig
+
+	// now is the moment the configuration is judged at: a schedule must still
+	// fire after it.
+	now time.Time
 }
 
 // NetworkConfig is fargo:network.
@@ -259,8 +265,13 @@ func CheckKeys(keys []string) error {
 	}
 	var errs []error
 	for _, k := range slices.Sorted(slices.Values(keys)) {
-		ns, name, _ := strings.Cut(k, ":")
+		ns, name, namespaced := strings.Cut(k, ":")
 		switch names, ok := known[ns]; {
+		case !namespaced:
+			// As `pulumi up` does: the CLI reads a stack file's keys as
+			// <namespace>:<name> and cannot parse one without a namespace
+			// (ParseKey, sdk/go/common/resource/config/key.go).
+			errs = append(errs, errorf(k, "is not namespaced; Pulumi refuses a stack file key without one (could not parse %s as a configuration key): write %s", k, withNamespace(k)))
 		case ns == "pulumi" || (ok && slices.Contains(names, name)):
 			continue
 		case ok:
@@ -280,6 +291,15 @@ func CheckKeys(keys []string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// withNamespace is the key a name written without a namespace most likely meant:
+// fargo's own, or the AWS provider's when only it reads that name (region).
+func withNamespace(name string) string {
+	if !slices.Contains(ConfigKeys, name) && slices.Contains(AwsProviderKeys, name) {
+		return "aws:" + name
+	}
+	return fullKey(name)
 }
 
 // CLIKeys lists the keys in the Pulumi CLI's PULUMI_CONFIG, a JSON object of every
@@ -364,9 +384,16 @@ func errorf(key, format string, args ...any) error {
 	return &ConfigError{Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
-// ParseConfig decodes and validates the stack's configuration. get returns the raw
-// string of a fully qualified key (objects as JSON), as pulumi.Context.GetConfig does.
+// ParseConfig decodes and validates the stack's configuration as of the current
+// time. get returns the raw string of a fully qualified key (objects as JSON), as
+// pulumi.Context.GetConfig does.
 func ParseConfig(project, stack string, get func(key string) (string, bool)) (*Config, error) {
+	return ParseConfigAt(project, stack, get, time.Now())
+}
+
+// ParseConfigAt is ParseConfig judged at the moment now, which decides whether a
+// schedule still fires.
+func ParseConfigAt(project, stack string, get func(key string) (string, bool), now time.Time) (*Config, error) {
 	var errs []error
 	if !stackNamePattern.MatchString(project) {
 		errs = append(errs, errorf("Pulumi.yaml name", "%q is not a usable project name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter", project))
@@ -374,7 +401,7 @@ func ParseConfig(project, stack string, get func(key string) (string, bool)) (*C
 	if !stackNamePattern.MatchString(stack) {
 		errs = append(errs, errorf("stack name", "%q is not a usable stack name; fargo puts it in resource names and CI policy scopes: use 1 to 20 lowercase letters and digits, starting with a letter (no hyphens, so that no stack's names start with another's)", stack))
 	}
-	c := &Config{Project: project, Stack: stack}
+	c := &Config{Project: project, Stack: stack, now: now}
 	region, ok := get("aws:region")
 	switch {
 	case !ok || region == "":
@@ -652,7 +679,7 @@ func (c *Config) parseServices(get func(string) (string, bool)) error {
 			services = append(services, ServiceConfig{Name: name})
 			continue
 		}
-		errs = append(errs, checkSecretStacks(key+"."+name+".secrets", c.Project, c.Stack, s.Secrets))
+		errs = append(errs, checkSecretStacks(key+"."+name+".secrets", c.Project, c.Stack, s.Secrets), checkTaskDefinitionSize(key+"."+name, s, c.Region))
 		services = append(services, s)
 	}
 	if !undecodable {
@@ -755,6 +782,49 @@ func validateService(k string, s ServiceConfig) error {
 		errs = append(errs, errorf(k+".user", "%q is root; containers run as a non-root user (e.g. 1000, the node user)", s.User))
 	}
 	return errors.Join(errs...)
+}
+
+// MaxTaskDefinitionBytes is the largest task definition ECS registers ("Task
+// definition size", 64 KiB, which cannot be raised: Amazon ECS service quotas,
+// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_limits.html);
+// a larger one fails with "Actual length: ... Max allowed length is '65536' bytes".
+const MaxTaskDefinitionBytes = 64 << 10
+
+// taskDefinitionOverhead bounds what a service's task definition holds besides
+// its environment, secrets and image: family, role ARNs, sizes, port, logging,
+// volume and the JSON around them (about 1 KiB for dev's backend in the plan's
+// export, which TestTaskDefinitionSizeConfigLimit measures).
+const taskDefinitionOverhead = 2 << 10
+
+// checkTaskDefinitionSize refuses a service whose task definition ECS would
+// refuse as too large: plain environment values are what grows it.
+func checkTaskDefinitionSize(k string, s ServiceConfig, region string) error {
+	if n := taskDefinitionBytes(s, region); n > MaxTaskDefinitionBytes {
+		return errorf(k, "would register a task definition of about %d bytes (its environment, secrets and image); ECS takes at most %d (64 KiB): move large values out of environment, e.g. into an SSM parameter named under secrets", n, MaxTaskDefinitionBytes)
+	}
+	return nil
+}
+
+// taskDefinitionBytes estimates the size of the service's task definition from
+// what its configuration puts there, with each string as JSON writes it.
+func taskDefinitionBytes(s ServiceConfig, region string) int {
+	n := taskDefinitionOverhead + jsonLen(s.Image)
+	for name, value := range s.Environment {
+		n += len(`{"name":,"value":},`) + jsonLen(name) + jsonLen(value)
+	}
+	for name, value := range s.Secrets {
+		ref, _ := ParseSecretRef(value)
+		n += len(`{"name":,"valueFrom":},`) + jsonLen(name) + jsonLen(ref.ARN(region, "123456789012"))
+	}
+	for _, name := range s.NotSecret {
+		n += jsonLen(name) + 1
+	}
+	return n
+}
+
+func jsonLen(s string) int {
+	b, _ := json.Marshal(s)
+	return len(b)
 }
 
 func describeMemory(mems []int) string {
@@ -867,7 +937,10 @@ func checkRoutes(key string, services []ServiceConfig) error {
 			continue
 		}
 		for _, p := range s.Paths {
-			if other, dup := paths[p]; dup {
+			switch other, dup := paths[p]; {
+			case dup && other == s.Name:
+				errs = append(errs, errorf(key+"."+s.Name+".paths", "%q is listed twice; give each path pattern once", p))
+			case dup:
 				errs = append(errs, errorf(key+"."+s.Name+".paths", "%q is already routed to %s; each path pattern goes to one service", p, other))
 			}
 			paths[p] = s.Name
@@ -984,6 +1057,10 @@ func validDNSName(name string) bool {
 	return true
 }
 
+// MaxCertificateName is the longest domain name ACM takes as a certificate's
+// common name.
+const MaxCertificateName = 64
+
 func (c *Config) parseDomain(get func(string) (string, bool)) error {
 	key := fullKey("domain")
 	raw, ok := optionalObject(get, key)
@@ -1002,11 +1079,19 @@ func (c *Config) parseDomain(get func(string) (string, bool)) error {
 	if d.Host != "" && (strings.Contains(d.Host, ".") || !dnsLabel.MatchString(d.Host)) {
 		errs = append(errs, errorf(key+".host", "%q is not a single DNS label like www; leave it empty for the zone's apex", d.Host))
 	}
-	if len(d.Name()) > 253 {
-		errs = append(errs, errorf(key, "%q is longer than 253 characters", d.Name()))
+	// The name becomes the certificate's common name, which ACM caps at 64
+	// characters, periods included (RequestCertificate's DomainName, after RFC 5280:
+	// https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html).
+	if n := d.Name(); len(n) > MaxCertificateName {
+		errs = append(errs, errorf(key, "%q is %d characters; it becomes the certificate's common name, which ACM caps at %d: choose a shorter host or zone", n, len(n), MaxCertificateName))
 	}
 	c.Domain = &d
 	return errors.Join(errs...)
+}
+
+// wholeCents reports whether an amount of dollars has at most 2 decimals.
+func wholeCents(usd float64) bool {
+	return math.Abs(usd*100-math.Round(usd*100)) < 1e-6
 }
 
 func (c *Config) parseBudget(get func(string) (string, bool)) error {
@@ -1020,8 +1105,14 @@ func (c *Config) parseBudget(get func(string) (string, bool)) error {
 		return err
 	}
 	errs := []error{checkEmails(key+".emails", b.Emails, 10, "give 1 to 10 (AWS Budgets' limit per alert)")}
-	if b.MonthlyLimit <= 0 || b.MonthlyLimit > 1_000_000 {
-		errs = append(errs, errorf(key+".monthlyLimit", "%v is not allowed; give a monthly amount in USD above 0", b.MonthlyLimit))
+	switch {
+	case b.MonthlyLimit <= 0 || b.MonthlyLimit > 1_000_000:
+		errs = append(errs, errorf(key+".monthlyLimit", "%v is not allowed; give a monthly amount in USD above 0 and at most 1000000", b.MonthlyLimit))
+	case !wholeCents(b.MonthlyLimit):
+		// The budget's limit is written in whole cents (infra/budget.go formats
+		// AWS Budgets' Spend amount with 2 decimals), so a finer amount would be
+		// rounded to one nobody asked for: 0.004 even to 0.00, which is refused above.
+		errs = append(errs, errorf(key+".monthlyLimit", "%v has more than 2 decimals; give USD in whole cents, e.g. %.2f", b.MonthlyLimit, math.Ceil(b.MonthlyLimit*100)/100))
 	}
 	c.Budget = &b
 	return errors.Join(errs...)

@@ -3,6 +3,9 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strings"
+
+	"github.com/fargo-dev/fargo/internal/awsiam"
 )
 
 // GithubConfig is fargo:github: who may deploy this stack from GitHub Actions.
@@ -79,11 +82,40 @@ func (c *Config) parseGithub(get func(string) (string, bool)) error {
 	if len(g.AppRepositories) == 0 {
 		g.AppRepositories = []string{g.Repository}
 	}
+	seen := map[string]int{}
 	for i, r := range g.AppRepositories {
 		if !repoPattern.MatchString(r) {
 			return errorf(fmt.Sprintf("%s.appRepositories[%d]", key, i), "%q is not a GitHub repository like my-org/app", r)
 		}
+		// GitHub's names ignore case: My-Org/App is my-org/app.
+		if j, dup := seen[strings.ToLower(r)]; dup {
+			return errorf(fmt.Sprintf("%s.appRepositories[%d]", key, i), "%q is already appRepositories[%d]; list each repository once", r, j)
+		}
+		seen[strings.ToLower(r)] = i
+	}
+	if n := trustPolicyLength(g.RolloutSubjects()); n > MaxTrustPolicyLength {
+		return errorf(key+".appRepositories", "%d repositories make the rollout role's trust policy %d characters long; IAM takes %d by default: trust fewer repositories, or use shorter branch or environment names", len(g.AppRepositories), n, MaxTrustPolicyLength)
 	}
 	c.Github = &g
 	return nil
+}
+
+// MaxTrustPolicyLength is IAM's default limit on a role's trust policy, counted
+// without whitespace ("Role trust policy length", 2,048 characters:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html);
+// CreateRole refuses a longer one with "Cannot exceed quota for ACLSizePerRole".
+const MaxTrustPolicyLength = 2048
+
+// trustPolicyLength is the length of the trust policy a CI role gets for these
+// subjects: the document infra.GithubTrustPolicy writes, for the account's
+// GitHub OIDC provider (a test keeps the two in step).
+func trustPolicyLength(subjects []string) int {
+	const host = "token.actions.githubusercontent.com"
+	doc, _ := awsiam.Policy(awsiam.Statement{
+		Effect:    "Allow",
+		Principal: map[string]any{"Federated": "arn:aws:iam::123456789012:oidc-provider/" + host},
+		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
+		Condition: map[string]map[string]any{"StringEquals": {host + ":aud": "sts.amazonaws.com", host + ":sub": subjects}},
+	}).JSON()
+	return len(doc)
 }

@@ -248,6 +248,23 @@ func newProject(t *tools, moto *emulator, root string, logs io.Writer) (*project
 			return nil, err
 		}
 	}
+	// The workflows' scripts, which their steps run from the fargo checkout.
+	scripts, err := filepath.Glob(filepath.Join("..", ".github", "scripts", "*.sh"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(p.dir, ".github", "scripts"), 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range scripts {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(p.dir, ".github", "scripts", filepath.Base(f)), data, 0o755); err != nil {
+			return nil, err
+		}
+	}
 	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: t.pulumiRoot, Version: semver.MustParse(pulumiVersion)})
 	if err != nil {
 		return nil, err

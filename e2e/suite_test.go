@@ -530,7 +530,51 @@ func (s *suite) devNatSwitch(t *testing.T) {
 				t.Errorf("nat=%s: %s assignPublicIp=%s", nat, service, live.NetworkConfig.Awsvpc.AssignPublicIP)
 			}
 		}
+		s.checkNatHealing(t, exp, nat == config.NatInstance)
 		s.note(t, "nat=%s in %.0f s: %v", nat, time.Since(start).Seconds(), *res.Summary.ResourceChanges)
+	}
+}
+
+// checkNatHealing finds the NAT instance's two healing alarms in the account,
+// watching the deployed instance and acting on it, exactly when there is one.
+func (s *suite) checkNatHealing(t *testing.T, exp *graph.Export, want bool) {
+	t.Helper()
+	var alarms struct {
+		MetricAlarms []struct {
+			AlarmName    string   `json:"AlarmName"`
+			MetricName   string   `json:"MetricName"`
+			AlarmActions []string `json:"AlarmActions"`
+			Dimensions   []struct {
+				Name, Value string
+			} `json:"Dimensions"`
+		} `json:"MetricAlarms"`
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "cloudwatch", "describe-alarms", "--alarm-name-prefix", "fargo-dev-nat-instance-")), &alarms); err != nil {
+		t.Fatal(err)
+	}
+	if !want {
+		if len(alarms.MetricAlarms) != 0 {
+			t.Errorf("no NAT instance, yet %d of its alarms remain", len(alarms.MetricAlarms))
+		}
+		return
+	}
+	instances := exp.Resources("aws:ec2/instance:Instance")
+	if len(instances) != 1 {
+		t.Fatalf("%d instances deployed with nat: instance", len(instances))
+	}
+	wants := map[string]string{"fargo-dev-nat-instance-recover": "StatusCheckFailed_System:recover", "fargo-dev-nat-instance-reboot": "StatusCheckFailed_Instance:reboot"}
+	for _, a := range alarms.MetricAlarms {
+		metric, action, _ := strings.Cut(wants[a.AlarmName], ":")
+		delete(wants, a.AlarmName)
+		if a.MetricName != metric || len(a.AlarmActions) != 1 || a.AlarmActions[0] != "arn:aws:automate:"+region+":ec2:"+action {
+			t.Errorf("%s: %s acting with %v, want %s and ec2:%s", a.AlarmName, a.MetricName, a.AlarmActions, metric, action)
+		}
+		if len(a.Dimensions) != 1 || a.Dimensions[0].Name != "InstanceId" || a.Dimensions[0].Value != instances[0].ID {
+			t.Errorf("%s watches %+v, want InstanceId %s", a.AlarmName, a.Dimensions, instances[0].ID)
+		}
+	}
+	for name := range wants {
+		t.Errorf("the NAT instance has no alarm %s", name)
 	}
 }
 
@@ -657,16 +701,26 @@ func (s *suite) devSchedule(t *testing.T) {
 			t.Errorf("%s's scheduled actions are %+v, want %+v", service, sc.Actions, want)
 		}
 	}
-	// A rollout while asleep records the image and leaves the service asleep.
+	// A rollout while asleep deploys the new image with tasks running, where the
+	// circuit breaker and the alarms watch it, then puts the service back to sleep.
 	const tag = "e2e0002"
+	log := callLog{s.project.moto.calls}
+	from := log.mark(t)
 	s.rollout(t, "dev", "backend", tag)
 	if live := s.liveService(t, "dev", "backend"); !strings.HasSuffix(live.Image, ":"+tag) {
 		t.Errorf("the rollout during sleep left backend on %s", live.Image)
 	}
 	if sc := s.scaling(t, "dev", "backend"); sc.Min != 0 || sc.Max != 0 {
-		t.Errorf("a rollout during sleep woke backend: %d..%d", sc.Min, sc.Max)
+		t.Errorf("a rollout during sleep left backend awake: %d..%d", sc.Min, sc.Max)
 	}
-	// Asked to, a rollout wakes it until the next sleep time.
+	if live := s.liveService(t, "dev", "backend"); live.DesiredCount != 0 {
+		t.Errorf("backend wants %d tasks after a rollout during sleep, want 0", live.DesiredCount)
+	}
+	order := guardedRolloutOrder(log.read(t, from, -1))
+	if want := []string{"wake 1..4", "deploy", "sleep 0..0"}; !slices.Equal(order, want) {
+		t.Errorf("a rollout during sleep went %v, want %v (the deployment runs while the service is awake)", order, want)
+	}
+	// Asked to, a rollout leaves it awake until the next sleep time.
 	s.rolloutAndWake(t, "dev", "backend", tag, true)
 	if sc := s.scaling(t, "dev", "backend"); sc.Min != 1 || sc.Max != 4 {
 		t.Errorf("a rollout with wake: true leaves backend at %d..%d, want 1..4", sc.Min, sc.Max)
@@ -682,7 +736,27 @@ func (s *suite) devSchedule(t *testing.T) {
 			t.Errorf("%s deployed while awake scales %d..%d, want 1..4", service, sc.Min, sc.Max)
 		}
 	}
-	s.note(t, "asleep: bounds 0..0 and two scheduled actions per service (%s / %s UTC); a rollout kept backend asleep, wake: true woke it; awake again 1..4", times.sleep, times.wake)
+	s.note(t, "asleep: bounds 0..0 and two scheduled actions per service (%s / %s UTC); a rollout woke backend to 1..4, deployed, and put it back to sleep; wake: true left it awake; awake again 1..4", times.sleep, times.wake)
+}
+
+// guardedRolloutOrder reduces a rollout's recorded calls to the order in which it
+// changed scaling bounds ("wake 1..4", "sleep 0..0") and deployed a new task
+// definition ("deploy").
+func guardedRolloutOrder(calls []apiCall) []string {
+	var order []string
+	for _, c := range calls {
+		switch {
+		case c.Action == "RegisterScalableTarget":
+			kind := "wake"
+			if fmt.Sprint(c.Params["MaxCapacity"]) == "0" {
+				kind = "sleep"
+			}
+			order = append(order, fmt.Sprintf("%s %v..%v", kind, c.Params["MinCapacity"], c.Params["MaxCapacity"]))
+		case c.Action == "UpdateService" && c.Params["taskDefinition"] != nil:
+			order = append(order, "deploy")
+		}
+	}
+	return order
 }
 
 func (s *suite) prodUpBesideDev(t *testing.T) {
@@ -736,6 +810,33 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 		t.Errorf("the HTTPS listener's certificate is %s, want ISSUED", cert.Certificate.Status)
 	}
 	s.prodAlarms(t, exp)
+	// SNS leaves an e-mail subscription pending until its recipient confirms it
+	// (the launcher makes the emulator report it so): the deploy summary names it.
+	if summary := s.pendingAlarmEmails(t, "prod"); !strings.Contains(summary, "- ops@example.com: pending") {
+		t.Errorf("the deploy summary does not ask ops@example.com to confirm:\n%s", summary)
+	}
+	// 48 hours on, SNS deletes it: the summary says so, and an up that refreshes
+	// the subscription subscribes the address again, as the README says.
+	var subs struct {
+		Subscriptions []struct{ SubscriptionArn, Endpoint string }
+	}
+	topic := s.outputs(t, "prod")["alarmTopicArn"].Value.(string)
+	_ = json.Unmarshal([]byte(s.aws(t, "sns", "list-subscriptions-by-topic", "--topic-arn", topic)), &subs)
+	sub := exp.Resources("aws:sns/topicSubscription:TopicSubscription")
+	if len(sub) != 1 || len(subs.Subscriptions) != 1 {
+		t.Fatalf("prod has %d subscriptions in its state and %d on its topic, want 1 and 1", len(sub), len(subs.Subscriptions))
+	}
+	s.aws(t, "sns", "unsubscribe", "--subscription-arn", sub[0].ID)
+	if summary := s.pendingAlarmEmails(t, "prod"); !strings.Contains(summary, "- ops@example.com: deleted by SNS") {
+		t.Errorf("the deploy summary does not report ops@example.com's deleted subscription:\n%s", summary)
+	}
+	s.up(t, "prod", optup.Refresh(), optup.Target([]string{sub[0].URN}))
+	if summary := s.pendingAlarmEmails(t, "prod"); !strings.Contains(summary, "- ops@example.com: pending") {
+		t.Errorf("after up --refresh, ops@example.com is not subscribed again:\n%s", summary)
+	}
+	if summary := s.pendingAlarmEmails(t, "dev"); summary != "" {
+		t.Errorf("dev has no alarm topic, yet its deploy summary says:\n%s", summary)
+	}
 	s.note(t, "%d resources; HTTPS with an ISSUED certificate; tables protected; OIDC provider shared", len(got))
 }
 

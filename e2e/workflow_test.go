@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,21 +128,50 @@ func (w *workflowRun) run(t *testing.T, id, name string, extraEnv map[string]str
 	return string(out)
 }
 
-var targetFlag = regexp.MustCompile(`--target "([^"]+)"`)
+// recordingPulumi is put first on a step's PATH: it records the arguments of
+// `pulumi up` in $FARGO_E2E_UP_ARGS (one per line) and hands every other command
+// to the real CLI, so that a step's own script decides what `up` targets while the
+// up itself runs through the Automation API (the Go language host is not published).
+const recordingPulumi = `#!/usr/bin/env bash
+if [ "$1" = up ]; then
+  printf '%s\n' "$@" > "$FARGO_E2E_UP_ARGS"
+  exit 0
+fi
+exec "$FARGO_E2E_PULUMI" "$@"
+`
 
-// targets are the URNs a step's `pulumi up` targets, with the job's variables expanded.
-func (w *workflowRun) targets(t *testing.T, name string) []string {
+// upOptions runs a step whose script calls `pulumi up`, through recordingPulumi,
+// and returns what its up asks for: the URNs it targets, and a refresh.
+func (w *workflowRun) upOptions(t *testing.T, id, name, pulumi string) []optup.Option {
 	t.Helper()
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "pulumi"), []byte(recordingPulumi), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := filepath.Join(t.TempDir(), "up-args")
+	w.run(t, id, name, map[string]string{
+		"PATH":              bin + string(os.PathListSeparator) + w.env["PATH"],
+		"FARGO_E2E_UP_ARGS": args, "FARGO_E2E_PULUMI": pulumi,
+	})
+	data, err := os.ReadFile(args)
+	if err != nil {
+		t.Fatalf("step %q ran no pulumi up: %v", name, err)
+	}
 	var urns []string
-	for _, m := range targetFlag.FindAllStringSubmatch(w.step(t, name).Run, -1) {
-		urn := strings.ReplaceAll(m[1], `\$`, "\x00")
-		urn = os.Expand(urn, func(k string) string { return w.env[k] })
-		urns = append(urns, strings.ReplaceAll(urn, "\x00", "$"))
+	var opts []optup.Option
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for i, arg := range lines {
+		switch {
+		case arg == "--target" && i+1 < len(lines):
+			urns = append(urns, lines[i+1])
+		case arg == "--refresh":
+			opts = append(opts, optup.Refresh())
+		}
 	}
 	if len(urns) == 0 {
 		t.Fatalf("step %q targets nothing", name)
 	}
-	return urns
+	return append(opts, optup.Target(urns))
 }
 
 // awsEnv points the AWS CLI at the emulator.
@@ -162,25 +192,17 @@ func (s *suite) rollout(t *testing.T, stack, service, tag string) {
 	s.rolloutAndWake(t, stack, service, tag, false)
 }
 
-// rolloutAndWake is a rollout; with wake it runs the workflow's wake step too,
-// as the input wake: true does.
+// rolloutAndWake is a rollout with the input wake set as given.
 func (s *suite) rolloutAndWake(t *testing.T, stack, service, tag string, wake bool) {
 	t.Helper()
 	w := &workflowRun{
 		steps:   loadWorkflow(t, "../.github/workflows/rollout.yml"),
-		inputs:  map[string]string{"stack": stack, "service": service, "image-tag": ""},
+		inputs:  map[string]string{"stack": stack, "service": service, "image-tag": "", "wake": strconv.FormatBool(wake)},
 		outputs: map[string]map[string]string{},
 		dir:     s.project.dir,
-		env: map[string]string{
-			"STACK": stack, "SERVICE": service, "TAG": tag, "FULL_STACK": "organization/fargo/" + stack,
-			"PATH":                     filepath.Join(s.project.tools.pulumiRoot, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
-			"PULUMI_BACKEND_URL":       "file://" + s.project.backend,
-			"PULUMI_CONFIG_PASSPHRASE": "fargo-e2e",
-			"PULUMI_HOME":              s.project.home,
-			"PULUMI_SKIP_UPDATE_CHECK": "true",
-		},
+		env:     s.jobEnv(),
 	}
-	for k, v := range s.awsEnv() {
+	for k, v := range map[string]string{"STACK": stack, "SERVICE": service, "TAG": tag, "FULL_STACK": "organization/fargo/" + stack} {
 		w.env[k] = v
 	}
 	w.run(t, "stack", "Read the stack outputs", nil)
@@ -199,15 +221,66 @@ func (s *suite) rolloutAndWake(t *testing.T, stack, service, tag string, wake bo
 		}
 	}
 	w.run(t, "record", "Record the tag where the stack reads it", nil)
-	s.up(t, stack, optup.Target(w.targets(t, "Roll the service (pulumi up on this service only)")))
-	if wake {
-		s.note(t, "%s", strings.TrimSpace(w.run(t, "wake", "Wake the service (asked for)", nil)))
-	}
-	if out := strings.TrimSpace(w.run(t, "raise", "Run at least the service's minimum task count", nil)); out != "" {
+	if out := strings.TrimSpace(w.run(t, "wake", "Wake the service for the deployment", nil)); out != "" {
 		s.note(t, "%s", out)
 	}
-	w.run(t, "wait", "Wait for the service to be stable", nil)
+	pulumi := filepath.Join(s.project.tools.pulumiRoot, "bin", "pulumi")
+	s.up(t, stack, w.upOptions(t, "roll", "Roll the service (pulumi up on this service only)", pulumi)...)
+	w.run(t, "wait", "Wait for the deployment", nil)
+	// The last two steps' conditions, on a job that succeeded.
+	if w.outputs["wake"]["scheduled"] == "true" && !wake {
+		s.up(t, stack, w.upOptions(t, "schedule", "Put the service back on its schedule", pulumi)...)
+	}
+	if wake {
+		s.note(t, "%s", strings.TrimSpace(w.run(t, "keep", "Keep the service awake (asked for)", nil)))
+	}
 	s.note(t, "rolled %s/%s to %s", stack, service, tag)
+}
+
+// jobEnv is what a workflow job's steps see: the Pulumi CLI on PATH, logged in
+// to the suite's backend, and the AWS CLI pointed at the emulator.
+func (s *suite) jobEnv() map[string]string {
+	env := map[string]string{
+		"PATH":                     filepath.Join(s.project.tools.pulumiRoot, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PULUMI_BACKEND_URL":       "file://" + s.project.backend,
+		"PULUMI_CONFIG_PASSPHRASE": "fargo-e2e",
+		"PULUMI_HOME":              s.project.home,
+		"PULUMI_SKIP_UPDATE_CHECK": "true",
+	}
+	for k, v := range s.awsEnv() {
+		env[k] = v
+	}
+	return env
+}
+
+// pendingAlarmEmails runs the deploy workflow's alarm e-mail step (its script)
+// for a stack and returns the job summary it writes.
+func (s *suite) pendingAlarmEmails(t *testing.T, stack string) string {
+	t.Helper()
+	steps := loadWorkflow(t, "../.github/workflows/deploy.yml")
+	step := (&workflowRun{steps: steps}).step(t, "Alarm e-mails awaiting confirmation")
+	if !strings.Contains(step.Run, ".github/scripts/alarm-emails.sh") {
+		t.Fatalf("the deploy workflow's step runs %q, not the script the suite checks", step.Run)
+	}
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	script, err := filepath.Abs("../.github/scripts/alarm-emails.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", script, "organization/fargo/"+stack)
+	cmd.Dir = s.project.dir
+	cmd.Env = os.Environ()
+	for k, v := range s.jobEnv() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, "GITHUB_STEP_SUMMARY="+summary)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("alarm-emails.sh %s: %v\n%s", stack, err, out)
+	}
+	data, _ := os.ReadFile(summary)
+	s.note(t, "%s", strings.TrimSpace(string(out)))
+	return string(data)
 }
 
 // aws runs an AWS CLI command against the emulator and returns its JSON output.

@@ -197,7 +197,9 @@ func (p PolicyScope) DeployPolicy() awsiam.Document {
 		p.passTaskRoles(),
 		awsiam.Allow("ServiceLinkedRoles", []string{"iam:CreateServiceLinkedRole"}, fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/*", p.Account)).
 			When("StringEquals", map[string]any{"iam:AWSServiceName": []string{
-				"ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"}}),
+				// events: an alarm with an EC2 action (the NAT instance's recovery)
+				// needs AWSServiceRoleForCloudWatchEvents (PutMetricAlarm, API reference).
+				"ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "events.amazonaws.com"}}),
 	)
 	return awsiam.Policy(append(statements, p.siteStatements()...)...)
 }

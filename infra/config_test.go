@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
@@ -44,6 +46,16 @@ func servicesWith(t *testing.T, service, field string, value any) string {
 		services[service][field] = value
 	}
 	b, _ := json.Marshal(services)
+	return string(b)
+}
+
+// githubWithApps returns a fargo:github value trusting n app repositories.
+func githubWithApps(n int) string {
+	apps := make([]string, n)
+	for i := range apps {
+		apps[i] = fmt.Sprintf("example-org/application-%02d", i+1)
+	}
+	b, _ := json.Marshal(map[string]any{"repository": "example-org/fargo", "appRepositories": apps})
 	return string(b)
 }
 
@@ -119,6 +131,15 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 		{"budget amount", "fargo:budget", `{"monthlyLimit":0,"emails":["a@example.com"]}`, []string{"fargo:budget.monthlyLimit", "0"}},
 		{"budget email", "fargo:budget", `{"monthlyLimit":10,"emails":["not-an-address"]}`, []string{"fargo:budget.emails[0]", "not-an-address"}},
 		{"budget no email", "fargo:budget", `{"monthlyLimit":10,"emails":[]}`, []string{"fargo:budget.emails", "0 addresses"}},
+		{"budget duplicate email", "fargo:budget", `{"monthlyLimit":10,"emails":["a@example.com","a@example.com"]}`, []string{"fargo:budget.emails[1]", "once"}},
+		{"budget fraction of a cent", "fargo:budget", `{"monthlyLimit":10.005,"emails":["a@example.com"]}`, []string{"fargo:budget.monthlyLimit", "10.005", "more than 2 decimals"}},
+		{"budget rounds to nothing", "fargo:budget", `{"monthlyLimit":0.004,"emails":["a@example.com"]}`, []string{"fargo:budget.monthlyLimit", "0.004", "more than 2 decimals", "e.g. 0.01"}},
+		{"budget too big", "fargo:budget", `{"monthlyLimit":2000000,"emails":["a@example.com"]}`, []string{"fargo:budget.monthlyLimit", "at most 1000000"}},
+		{"domain longer than a certificate name", "fargo:domain", `{"zone":"example.com","host":"` + strings.Repeat("a", 53) + `"}`, []string{"fargo:domain", "65 characters", "common name", "64"}},
+		{"github duplicate app repository", "fargo:github", `{"repository":"example-org/fargo","appRepositories":["example-org/board","Example-Org/Board"]}`, []string{"fargo:github.appRepositories[1]", `"Example-Org/Board"`, "appRepositories[0]"}},
+		{"github trust policy too long", "fargo:github", githubWithApps(40), []string{"fargo:github.appRepositories", "40 repositories", "trust policy", "2048"}},
+		{"path listed twice", "fargo:services", servicesWith(t, "backend", "paths", []string{"/api/*", "/api/*"}), []string{"fargo:services.backend.paths", `"/api/*" is listed twice`}},
+		{"task definition too large", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"BIG_BLOB": strings.Repeat("x", 64<<10)}), []string{"fargo:services.backend", "task definition", "65536"}},
 		{"schedule bad cron", "fargo:schedule", `{"sleep":"cron(0 25 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)"}`, []string{"fargo:schedule.sleep", `hours field has "25"`, "0-23"}},
 		{"schedule five fields", "fargo:schedule", `{"sleep":"cron(0 22 * * MON-FRI)","wake":"cron(0 8 ? * MON-FRI *)"}`, []string{"fargo:schedule.sleep", "has 5 fields", "6"}},
 		{"schedule not cron", "fargo:schedule", `{"sleep":"22:00","wake":"cron(0 8 ? * MON-FRI *)"}`, []string{"fargo:schedule.sleep", `"22:00"`, "cron(0 22 ? * MON-FRI *)"}},
@@ -126,7 +147,17 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 		{"schedule no wake", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)"}`, []string{"fargo:schedule.wake", "is not set"}},
 		{"schedule bad zone", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)","timezone":"Seoul"}`, []string{"fargo:schedule.timezone", `"Seoul"`, "Asia/Seoul"}},
 		{"schedule unknown zone", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)","timezone":"Asia/Atlantis"}`, []string{"fargo:schedule.timezone", `"Asia/Atlantis"`}},
-		{"schedule same times", "fargo:schedule", `{"sleep":"cron(0 8 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)"}`, []string{"fargo:schedule", "must differ"}},
+		{"schedule same times", "fargo:schedule", `{"sleep":"cron(0 8 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)"}`, []string{"fargo:schedule", "both fire at", "different moments"}},
+		{"schedule same moments by name and number", "fargo:schedule", `{"sleep":"cron(0 8 ? * MON-FRI *)","wake":"cron(0 8 ? * 2-6 *)"}`, []string{"fargo:schedule: sleep cron(0 8 ? * MON-FRI *) and wake cron(0 8 ? * 2-6 *) both fire at", "UTC"}},
+		{"schedule same moments by ? and *", "fargo:schedule", `{"sleep":"cron(0 22 * * ? *)","wake":"cron(0 22 ? * * *)","timezone":"Asia/Seoul"}`, []string{"fargo:schedule", "both fire at", "22:00 (Asia/Seoul)"}},
+		{"schedule shares some moments", "fargo:schedule", `{"sleep":"cron(0 8 ? * SAT *)","wake":"cron(0 8 * * ? *)"}`, []string{"fargo:schedule", "both fire at", "08:00", "no order for two actions"}},
+		{"schedule year past", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI 2020)","wake":"cron(0 8 ? * MON-FRI *)"}`, []string{"fargo:schedule.sleep", `"cron(0 22 ? * MON-FRI 2020)" never fires after`, "every year it names is past"}},
+		{"schedule no such day", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 30 FEB ? *)"}`, []string{"fargo:schedule.wake", "never fires after", "no day matches it"}},
+		{"schedule leap day in common years", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 29 2 ? 2027-2031/4)"}`, []string{"fargo:schedule.wake", "never fires", "no day matches it"}},
+		{"schedule link zone", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)","timezone":"Asia/Calcutta"}`, []string{"fargo:schedule.timezone", `"Asia/Calcutta"`, "link to Asia/Kolkata", "use Asia/Kolkata"}},
+		{"schedule link zone US", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)","timezone":"US/Pacific"}`, []string{"fargo:schedule.timezone", `"US/Pacific"`, "use America/Los_Angeles"}},
+		{"schedule link zone Saigon", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)","timezone":"Asia/Saigon"}`, []string{"fargo:schedule.timezone", "use Asia/Ho_Chi_Minh"}},
+		{"schedule link zone without a region", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)","timezone":"Japan"}`, []string{"fargo:schedule.timezone", `"Japan"`, "use Asia/Tokyo"}},
 		{"schedule alwaysOn for the stack", "fargo:schedule", `{"alwaysOn":true}`, []string{"fargo:schedule.alwaysOn", "leave fargo:schedule unset"}},
 		{"schedule typo", "fargo:schedule", `{"slep":"cron(0 22 ? * MON-FRI *)"}`, []string{"fargo:schedule", `unknown key "slep"`, "sleep, wake, timezone"}},
 		{"service schedule bad zone", "fargo:services", servicesWith(t, "backend", "schedule", map[string]any{"timezone": "Mars/Olympus"}), []string{"fargo:services.backend.schedule.timezone", `"Mars/Olympus"`}},
@@ -134,6 +165,9 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 		{"alarms no email", "fargo:alarms", `{"emails":[]}`, []string{"fargo:alarms.emails", "0 addresses"}},
 		{"alarms bad email", "fargo:alarms", `{"emails":["ops@example"]}`, []string{"fargo:alarms.emails[0]", `"ops@example"`, "ops@example.com"}},
 		{"alarms rate", "fargo:alarms", `{"emails":["ops@example.com"],"errorRatePercent":0}`, []string{"fargo:alarms.errorRatePercent", "0", "above 0"}},
+		{"alarms rate never exceeded", "fargo:alarms", `{"emails":["ops@example.com"],"errorRatePercent":100}`, []string{"fargo:alarms.errorRatePercent", "100 is not allowed", "below 100"}},
+		{"alarms unhealthy above every maxTasks", "fargo:alarms", `{"emails":["ops@example.com"],"unhealthyTasks":5}`, []string{"fargo:alarms.unhealthyTasks", "5 can never be reached", "backend (maxTasks 4), frontend (maxTasks 4)", "use 1 to 4"}},
+		{"alarms duplicate email", "fargo:alarms", `{"emails":["ops@example.com","Ops@example.com"]}`, []string{"fargo:alarms.emails[1]", `"Ops@example.com"`, "fargo:alarms.emails[0]", "once"}},
 		{"alarms unhealthy", "fargo:alarms", `{"emails":["ops@example.com"],"unhealthyTasks":0}`, []string{"fargo:alarms.unhealthyTasks", "1 to 1000"}},
 		{"alarms minutes", "fargo:alarms", `{"emails":["ops@example.com"],"evaluationMinutes":2000}`, []string{"fargo:alarms.evaluationMinutes", "2000", "1 to 1440"}},
 		{"alarms typo", "fargo:alarms", `{"email":["ops@example.com"]}`, []string{"fargo:alarms", `unknown key "email"`, "emails"}},
@@ -174,6 +208,144 @@ func TestBadConfigIsRefusedClearly(t *testing.T) {
 				t.Errorf("no line of %q holds all of %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestGoodConfigAtTheEdgesIsAccepted holds the values next to each refused one
+// above that AWS does take, so that no check refuses more than AWS would.
+func TestGoodConfigAtTheEdgesIsAccepted(t *testing.T) {
+	weekdays := `"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 ? * MON-FRI *)"`
+	cases := []struct{ name, key, value string }{
+		{"alarms rate just below 100", "fargo:alarms", `{"emails":["ops@example.com"],"errorRatePercent":99.9}`},
+		{"alarms unhealthy at the fewest maxTasks", "fargo:alarms", `{"emails":["ops@example.com"],"unhealthyTasks":4}`},
+		{"alarms distinct emails", "fargo:alarms", `{"emails":["ops@example.com","dev@example.com"]}`},
+		{"alarms a day of minutes", "fargo:alarms", `{"emails":["ops@example.com"],"evaluationMinutes":1440}`},
+		{"budget in cents", "fargo:budget", `{"monthlyLimit":10.25,"emails":["a@example.com"]}`},
+		{"budget a cent", "fargo:budget", `{"monthlyLimit":0.01,"emails":["a@example.com"]}`},
+		{"budget at most", "fargo:budget", `{"monthlyLimit":1000000,"emails":["a@example.com","b@example.com"]}`},
+		{"domain as long as a certificate name", "fargo:domain", `{"zone":"example.com","host":"` + strings.Repeat("a", 52) + `"}`},
+		{"schedule in UTC", "fargo:schedule", `{` + weekdays + `,"timezone":"UTC"}`},
+		{"schedule in Etc/UTC", "fargo:schedule", `{` + weekdays + `,"timezone":"Etc/UTC"}`},
+		{"schedule in a canonical zone", "fargo:schedule", `{` + weekdays + `,"timezone":"Asia/Kolkata"}`},
+		{"schedule in a country's own zone name", "fargo:schedule", `{` + weekdays + `,"timezone":"Europe/Bratislava"}`},
+		{"schedule in a zone tzdata merged", "fargo:schedule", `{` + weekdays + `,"timezone":"Europe/Amsterdam"}`},
+		{"schedule same hour on other days", "fargo:schedule", `{"sleep":"cron(0 8 ? * SAT *)","wake":"cron(0 8 ? * MON *)"}`},
+		{"schedule years partly past", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI 2020-2199)","wake":"cron(0 8 ? * MON-FRI *)"}`},
+		{"schedule on leap days", "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI *)","wake":"cron(0 8 29 FEB ? *)"}`},
+		{"github distinct app repositories", "fargo:github", `{"repository":"example-org/fargo","appRepositories":["example-org/board","example-org/fargo"]}`},
+		{"github many app repositories", "fargo:github", githubWithApps(20)},
+		{"paths distinct", "fargo:services", servicesWith(t, "backend", "paths", []string{"/api/*", "/v2/*"})},
+		{"large environment", "fargo:services", servicesWith(t, "backend", "environment", map[string]string{"BIG_BLOB": strings.Repeat("x", 56<<10)})},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc := devWith(t, c.key, c.value)
+			if _, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get); err != nil {
+				t.Errorf("%s=%s refused: %v", c.key, c.value, err)
+			}
+		})
+	}
+}
+
+// TestAlarmsConfigNamesTheServiceThatCannotReachIt: one service with fewer
+// tasks than unhealthyTasks is enough to refuse it, and only that one is named.
+func TestAlarmsConfigNamesTheServiceThatCannotReachIt(t *testing.T) {
+	sc := devWith(t, "fargo:services", servicesWith(t, "frontend", "maxTasks", 1))
+	sc.Values["fargo:alarms"] = `{"emails":["ops@example.com"],"unhealthyTasks":2}`
+	_, err := config.ParseConfig(sc.Project, sc.Stack, sc.Get)
+	want := "fargo:alarms.unhealthyTasks: 2 can never be reached by the unhealthy alarm of frontend (maxTasks 1): a rollout fails at most maxTasks targets; use 1 to 1, or raise maxTasks"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+// TestScheduleConfigIsJudgedAtPlanTime: a schedule whose years run out is
+// accepted before its last firing and refused after it.
+func TestScheduleConfigIsJudgedAtPlanTime(t *testing.T) {
+	sc := devWith(t, "fargo:schedule", `{"sleep":"cron(0 22 ? * MON-FRI 2026-2027)","wake":"cron(0 8 ? * MON-FRI 2026-2027)","timezone":"Asia/Seoul"}`)
+	if _, err := config.ParseConfigAt(sc.Project, sc.Stack, sc.Get, daytime); err != nil {
+		t.Errorf("refused at %v: %v", daytime, err)
+	}
+	later := time.Date(2028, 1, 3, 0, 0, 0, 0, time.UTC)
+	_, err := config.ParseConfigAt(sc.Project, sc.Stack, sc.Get, later)
+	for _, want := range []string{"fargo:schedule.sleep: \"cron(0 22 ? * MON-FRI 2026-2027)\" never fires after 2028-01-03 09:00 KST", "fargo:schedule.wake:"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("at %v got %v, want %q", later, err, want)
+		}
+	}
+}
+
+// TestGithubTrustPolicyConfigLimit keeps the plan's count in step with the trust
+// policy the rollout role really gets: the plan refuses exactly the lists whose
+// policy IAM's default limit refuses.
+func TestGithubTrustPolicyConfigLimit(t *testing.T) {
+	providerArn := "arn:aws:iam::123456789012:oidc-provider/" + infra.GithubOidcHost
+	for n := 1; ; n++ {
+		sc := devWith(t, "fargo:github", githubWithApps(n))
+		var g config.GithubConfig
+		_ = json.Unmarshal([]byte(sc.Values["fargo:github"]), &g)
+		g.Branch = "main"
+		policy, err := infra.GithubTrustPolicy(providerArn, g.RolloutSubjects())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = config.ParseConfig(sc.Project, sc.Stack, sc.Get)
+		fits := len(policy) <= config.MaxTrustPolicyLength
+		if refused := err != nil && strings.Contains(err.Error(), "trust policy"); refused == fits {
+			t.Fatalf("%d app repositories, a %d-character policy: refused %v (%v)", n, len(policy), refused, err)
+		}
+		if !fits {
+			return
+		}
+	}
+}
+
+// TestTaskDefinitionSizeConfigLimit checks the plan's size estimate against the
+// task definition the program registers: a service accepted near the limit
+// registers one ECS takes.
+func TestTaskDefinitionSizeConfigLimit(t *testing.T) {
+	env := map[string]string{"BIG_BLOB": strings.Repeat("x", 56<<10), "QUOTED": strings.Repeat(`"<&>`, 256)}
+	sc := devWith(t, "fargo:services", servicesWith(t, "backend", "environment", env))
+	td := one(t, runConfig(t, sc, mocks.Options{}).exp, "aws:ecs/taskDefinition:TaskDefinition", "app-backend")
+	// The container definitions are a JSON document of their own; the rest, but
+	// the tags ECS keeps apart, is counted as JSON around it.
+	rest := map[string]any{}
+	for k, v := range td.Inputs {
+		if k != "containerDefinitions" && k != "tags" && k != "tagsAll" {
+			rest[k] = v
+		}
+	}
+	b, _ := json.Marshal(rest)
+	if size := len(td.String("containerDefinitions")) + len(b); size > config.MaxTaskDefinitionBytes {
+		t.Errorf("an accepted service registers a task definition of %d bytes; ECS takes %d", size, config.MaxTaskDefinitionBytes)
+	}
+}
+
+// TestUnnamespacedStackKeyIsRefused covers a stack file key without its
+// namespace, which `pulumi up` refuses: the plan must too, naming the key and
+// its namespaced form, and must read <namespace>:config:<name> as the CLI does.
+func TestUnnamespacedStackKeyIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../Pulumi.yaml", dir+"/Pulumi.yaml")
+	writeFile(t, dir+"/Pulumi.bare.yaml", "config:\n  aws:region: ap-northeast-2\n  network:\n    nat: single\n  region: ap-northeast-2\n  fargo:config:deletionProtection: true\n")
+	sc, err := plan.LoadStack(dir, "bare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Line("network.nat") != 4 {
+		t.Errorf("network.nat is on line %d, want 4", sc.Line("network.nat"))
+	}
+	if v, _ := sc.Get("fargo:deletionProtection"); v != "true" {
+		t.Errorf("fargo:config:deletionProtection read as %q, want fargo:deletionProtection true", v)
+	}
+	_, err = plan.Run(sc, mocks.Options{})
+	for _, want := range []string{
+		"network: is not namespaced; Pulumi refuses a stack file key without one (could not parse network as a configuration key): write fargo:network",
+		"region: is not namespaced; Pulumi refuses a stack file key without one (could not parse region as a configuration key): write aws:region",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %q", err, want)
+		}
 	}
 }
 

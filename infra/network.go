@@ -7,6 +7,7 @@ import (
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -75,6 +76,9 @@ type network struct {
 	public, private []*ec2.Subnet
 	// privateRouteTables are the route tables of the private subnets.
 	privateRouteTables pulumi.StringArray
+	// publicRouting is the public default route and its subnet associations:
+	// what a resource in a public subnet needs before it reaches the internet.
+	publicRouting []pulumi.Resource
 }
 
 // NewNetwork creates the VPC, its subnets, route tables, routes and NAT, the
@@ -193,25 +197,30 @@ func (n *network) subnet(ctx *pulumi.Context, tier config.Tier, i int) (*ec2.Sub
 }
 
 // routeTable creates a route table whose default route goes to target, and
-// associates each subnet with it (the association takes the subnet's name).
-func (n *network) routeTable(ctx *pulumi.Context, name string, target ec2.RouteArgs, subnets map[string]*ec2.Subnet) (*ec2.RouteTable, error) {
+// associates each subnet with it (the association takes the subnet's name). It
+// returns the table and what makes it route: the default route and the associations.
+func (n *network) routeTable(ctx *pulumi.Context, name string, target ec2.RouteArgs, subnets map[string]*ec2.Subnet) (*ec2.RouteTable, []pulumi.Resource, error) {
 	rt, err := ec2.NewRouteTable(ctx, name, &ec2.RouteTableArgs{VpcId: n.vpc.ID(), Tags: n.tags(name)}, n.parent())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	target.RouteTableId = rt.ID()
 	target.DestinationCidrBlock = pulumi.String("0.0.0.0/0")
-	if _, err := ec2.NewRoute(ctx, name+"-default", &target, n.parent()); err != nil {
-		return nil, err
+	route, err := ec2.NewRoute(ctx, name+"-default", &target, n.parent())
+	if err != nil {
+		return nil, nil, err
 	}
+	routing := []pulumi.Resource{route}
 	for _, subnetName := range slices.Sorted(maps.Keys(subnets)) {
-		if _, err := ec2.NewRouteTableAssociation(ctx, subnetName, &ec2.RouteTableAssociationArgs{
+		association, err := ec2.NewRouteTableAssociation(ctx, subnetName, &ec2.RouteTableAssociationArgs{
 			SubnetId: subnets[subnetName].ID(), RouteTableId: rt.ID(),
-		}, n.parent()); err != nil {
-			return nil, err
+		}, n.parent())
+		if err != nil {
+			return nil, nil, err
 		}
+		routing = append(routing, association)
 	}
-	return rt, nil
+	return rt, routing, nil
 }
 
 // newPublicTier creates a public subnet per zone, all on one route table whose
@@ -226,7 +235,8 @@ func (n *network) newPublicTier(ctx *pulumi.Context) error {
 		n.public = append(n.public, s)
 		named[fmt.Sprintf("%s-%s-%d", n.name, config.TierPublic, i)] = s
 	}
-	_, err := n.routeTable(ctx, n.name+"-public-rt", ec2.RouteArgs{GatewayId: n.igw.ID()}, named)
+	_, routing, err := n.routeTable(ctx, n.name+"-public-rt", ec2.RouteArgs{GatewayId: n.igw.ID()}, named)
+	n.publicRouting = routing
 	return err
 }
 
@@ -249,7 +259,7 @@ func (n *network) newPrivateTier(ctx *pulumi.Context) error {
 		}
 		n.private = append(n.private, s)
 		subnetName := fmt.Sprintf("%s-%s-%d", n.name, config.TierPrivate, i)
-		rt, err := n.routeTable(ctx, subnetName+"-rt", targets[i%len(targets)], map[string]*ec2.Subnet{subnetName: s})
+		rt, _, err := n.routeTable(ctx, subnetName+"-rt", targets[i%len(targets)], map[string]*ec2.Subnet{subnetName: s})
 		if err != nil {
 			return err
 		}
@@ -295,7 +305,8 @@ func (n *network) newNat(ctx *pulumi.Context) ([]ec2.RouteArgs, error) {
 // newNatInstance creates one small ARM instance in the first public subnet that
 // forwards and masquerades the VPC's outbound traffic, and returns its network
 // interface for the private default routes. It trades a NAT gateway's managed
-// failover and throughput for a few dollars a month.
+// failover and throughput for a few dollars a month; two alarms recover or
+// reboot it when its status checks fail.
 func (n *network) newNatInstance(ctx *pulumi.Context) (pulumi.StringOutput, error) {
 	name := n.name + "-nat-instance"
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
@@ -325,6 +336,9 @@ func (n *network) newNatInstance(ctx *pulumi.Context) (pulumi.StringOutput, erro
 		return pulumi.StringOutput{}, err
 	}
 	ami := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: pulumi.String(NatInstanceAmiParameter)}, pulumi.Parent(n.c))
+	// It boots with a route to the internet (its first boot fetches nftables),
+	// so it waits for the public subnets' default route, not only the gateway.
+	bootNeeds := append([]pulumi.Resource{n.igw}, n.publicRouting...)
 	instance, err := ec2.NewInstance(ctx, name, &ec2.InstanceArgs{
 		Ami:                      ami.Value(),
 		InstanceType:             pulumi.String(NatInstanceType),
@@ -332,7 +346,10 @@ func (n *network) newNatInstance(ctx *pulumi.Context) (pulumi.StringOutput, erro
 		VpcSecurityGroupIds:      pulumi.StringArray{sg.ID()},
 		AssociatePublicIpAddress: pulumi.Bool(true),
 		SourceDestCheck:          pulumi.Bool(false),
-		UserData:                 pulumi.String(natInstanceUserData(n.args.Cidr)),
+		UserData:                 pulumi.String(NatInstanceUserData(n.args.Cidr)),
+		// The script runs on an instance's first boot only: a changed one takes
+		// effect on a new instance, not on a restart of this one.
+		UserDataReplaceOnChange: pulumi.Bool(true),
 		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{
 			HttpEndpoint: pulumi.String("enabled"),
 			HttpTokens:   pulumi.String("required"),
@@ -345,29 +362,146 @@ func (n *network) newNatInstance(ctx *pulumi.Context) (pulumi.StringOutput, erro
 		Tags: n.tags(name),
 		// A new Amazon Linux release must not replace a running NAT on an unrelated
 		// `up`; take one on purpose with `pulumi up --replace <this URN>`.
-	}, n.parent(), pulumi.IgnoreChanges([]string{"ami"}), pulumi.DependsOn([]pulumi.Resource{n.igw}))
+	}, n.parent(), pulumi.IgnoreChanges([]string{"ami"}), pulumi.DependsOn(bootNeeds))
 	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if err := n.newNatInstanceRecovery(ctx, name, instance); err != nil {
 		return pulumi.StringOutput{}, err
 	}
 	return instance.PrimaryNetworkInterfaceId, nil
 }
 
-// natInstanceUserData turns on IP forwarding and masquerades the VPC's traffic
-// out of the instance's interface, persistently across reboots.
-func natInstanceUserData(vpcCidr string) string {
+// NatRecoveryAlarm is one of the two alarms that heal the NAT instance: the
+// status check it watches, for how many one-minute periods, and the EC2 action
+// it takes. AWS recommends recover for the system check (the host failed: the
+// instance moves to new hardware and keeps its id, private and public
+// addresses) and reboot for the instance check (its OS stopped answering).
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/UsingAlarmActions.html
+type NatRecoveryAlarm struct {
+	// Kind ends the alarm's name: <project>-<stack>-nat-instance-<Kind>.
+	Kind string
+	// Metric is the EC2 status check metric, free at one-minute resolution.
+	Metric string
+	// Minutes is how many failing one-minute periods in a row trigger it.
+	Minutes int
+	// Action is the EC2 action, completed by arn:aws:automate:<region>:ec2:.
+	Action string
+}
+
+// NatRecoveryAlarms are the NAT instance's two healing alarms.
+var NatRecoveryAlarms = []NatRecoveryAlarm{
+	{Kind: "recover", Metric: "StatusCheckFailed_System", Minutes: 2, Action: "recover"},
+	{Kind: "reboot", Metric: "StatusCheckFailed_Instance", Minutes: 3, Action: "reboot"},
+}
+
+// newNatInstanceRecovery creates the NAT instance's healing alarms. Alarms
+// rather than an Auto Scaling group of one: the instance keeps its id, network
+// interface and address through a recovery, so the private routes stay valid
+// and nothing needs a role to re-attach an interface; each alarm costs $0.10 a month.
+func (n *network) newNatInstanceRecovery(ctx *pulumi.Context, name string, instance *ec2.Instance) error {
+	for _, a := range NatRecoveryAlarms {
+		alarmName := config.StackNamePrefix(ctx.Project(), ctx.Stack()) + "nat-instance-" + a.Kind
+		if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.Kind, &cloudwatch.MetricAlarmArgs{
+			Name:               pulumi.String(alarmName),
+			AlarmDescription:   pulumi.Sprintf("%s the NAT instance when %s fails for %d minutes", a.Action, a.Metric, a.Minutes),
+			Namespace:          pulumi.String("AWS/EC2"),
+			MetricName:         pulumi.String(a.Metric),
+			Dimensions:         pulumi.StringMap{"InstanceId": instance.ID()},
+			Statistic:          pulumi.String("Maximum"),
+			Period:             pulumi.Int(60),
+			EvaluationPeriods:  pulumi.Int(a.Minutes),
+			Threshold:          pulumi.Float64(1),
+			ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
+			// No data is no failure: a stopped or replaced instance reports none.
+			TreatMissingData: pulumi.String("notBreaching"),
+			AlarmActions:     pulumi.Array{pulumi.Sprintf("arn:aws:automate:%s:ec2:%s", n.args.Region, a.Action)},
+			Tags:             n.tags(alarmName),
+		}, n.parent()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NatInstanceUserData is the NAT instance's first-boot script. The minimal
+// Amazon Linux 2023 image ships no packet filter tool (neither nft nor iptables:
+// github.com/jamesmoriarty/cfn-cheapest-nat/pull/16), so one must be installed
+// once. The script itself only writes files and enables a systemd unit, so it
+// cannot fail halfway; the unit runs the setup on every boot and, until it
+// succeeds, again every 15 s: a failed install (a dnf race, aws/aws-cdk#36717;
+// memory on a 512 MB instance, hence the swap file) is retried, not left as an
+// instance that forwards nothing. Once nftables is installed, a boot installs
+// nothing and only loads the ruleset. The ruleset deletes and re-creates its own
+// table, so loading it twice leaves one copy.
+func NatInstanceUserData(vpcCidr string) string {
 	return `#!/bin/bash
 set -euo pipefail
-dnf install -y iptables-services
-echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
-sysctl --system
-iface=$(ip route show default | awk '{print $5; exit}')
-iptables -t nat -A POSTROUTING -o "$iface" -s ` + vpcCidr + ` -j MASQUERADE
-iptables -P FORWARD ACCEPT
-iptables -F FORWARD
-service iptables save
-systemctl enable --now iptables
+cat > /etc/sysctl.d/90-fargo-nat.conf <<'SYSCTL'
+net.ipv4.ip_forward = 1
+SYSCTL
+cat > /etc/fargo-nat.nft <<'RULESET'
+` + natRuleset(vpcCidr) + `RULESET
+cat > /usr/local/sbin/fargo-nat <<'SETUP'
+` + natSetup + `SETUP
+chmod 0755 /usr/local/sbin/fargo-nat
+cat > /etc/systemd/system/fargo-nat.service <<'UNIT'
+` + natUnit + `UNIT
+systemctl daemon-reload
+systemctl enable fargo-nat.service
+systemctl start --no-block fargo-nat.service
 `
 }
+
+// natRuleset masquerades what the VPC sends beyond it, out of whichever
+// interface routes it (no interface name to guess on Nitro instances).
+func natRuleset(vpcCidr string) string {
+	return `table ip fargo_nat
+delete table ip fargo_nat
+table ip fargo_nat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr ` + vpcCidr + ` ip daddr != ` + vpcCidr + ` masquerade
+	}
+}
+`
+}
+
+// natSetup turns forwarding on and loads the ruleset, installing nftables first
+// on the one boot that lacks it.
+const natSetup = `#!/bin/bash
+set -euo pipefail
+sysctl -q -w net.ipv4.ip_forward=1
+if ! command -v nft > /dev/null; then
+  if [ ! -f /swapfile ]; then
+    dd if=/dev/zero of=/swapfile bs=1M count=512 status=none
+    chmod 0600 /swapfile
+    mkswap /swapfile > /dev/null
+  fi
+  swapon /swapfile 2> /dev/null || true
+  dnf install -y --setopt=retries=10 --setopt=install_weak_deps=False nftables
+fi
+nft -f /etc/fargo-nat.nft
+`
+
+// natUnit runs natSetup at every boot, after the network is up, retrying every
+// 15 s without limit until it succeeds.
+const natUnit = `[Unit]
+Description=fargo NAT: forward and masquerade the VPC's outbound traffic
+Wants=network-online.target
+After=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/fargo-nat
+Restart=on-failure
+RestartSec=15
+
+[Install]
+WantedBy=multi-user.target
+`
 
 // newGatewayEndpoints attaches the S3 and DynamoDB gateway endpoints to the
 // private route tables, where tasks run behind NAT.

@@ -2,12 +2,16 @@ package infra_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
 )
@@ -226,9 +230,15 @@ func TestNatInstanceIsHardened(t *testing.T) {
 	if !strings.HasPrefix(in.String("ami"), "ami-") || !slices.Contains(in.IgnoreChanges, "ami") {
 		t.Errorf("ami %q, ignoreChanges %v", in.String("ami"), in.IgnoreChanges)
 	}
-	for _, want := range []string{"ip_forward = 1", "MASQUERADE", "-s 10.0.0.0/16"} {
-		if !strings.Contains(in.String("userData"), want) {
-			t.Errorf("user data lacks %q", want)
+	if in.String("userData") != infra.NatInstanceUserData("10.0.0.0/16") {
+		t.Error("the instance does not boot with the NAT user data for its VPC")
+	}
+	if v, _ := in.Bool("userDataReplaceOnChange"); !v {
+		t.Error("a changed boot script would restart the instance, where cloud-init does not run it again")
+	}
+	for _, dep := range []string{"network-public-rt-default", "network-public-0", "network-igw"} {
+		if !slices.ContainsFunc(in.Dependencies, func(urn string) bool { return strings.HasSuffix(urn, "::"+dep) }) {
+			t.Errorf("the NAT instance does not wait for %s: it would boot without a route to the internet", dep)
 		}
 	}
 	from := one(t, p.exp, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "network-nat-instance-from-vpc")
@@ -243,6 +253,121 @@ func TestNatInstanceIsHardened(t *testing.T) {
 	}
 	if rules != 1 {
 		t.Errorf("%d ingress rules on the NAT instance, want 1", rules)
+	}
+}
+
+// heredoc returns the body of the here-document that starts with `<<'name'`.
+func heredoc(t *testing.T, script, name string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(script, "<<'"+name+"'\n")
+	if !ok {
+		t.Fatalf("the script writes no %s", name)
+	}
+	body, _, ok := strings.Cut(rest, "\n"+name+"\n")
+	if !ok {
+		t.Fatalf("the %s here-document never ends", name)
+	}
+	return body + "\n"
+}
+
+func TestNatInstanceBootScript(t *testing.T) {
+	script := infra.NatInstanceUserData("10.1.0.0/16")
+	setup := heredoc(t, script, "SETUP")
+	ruleset := heredoc(t, script, "RULESET")
+	unit := heredoc(t, script, "UNIT")
+
+	// The first-boot script only writes files and enables the unit: nothing in it
+	// can fail on the network or on memory.
+	outside := strings.Replace(strings.Replace(script, setup, "", 1), ruleset, "", 1)
+	for _, line := range strings.Split(outside, "\n") {
+		if command, _, _ := strings.Cut(strings.TrimSpace(line), " "); slices.Contains([]string{"dnf", "yum", "rpm", "curl", "iptables", "service"}, command) {
+			t.Errorf("the first-boot script itself runs %q", line)
+		}
+	}
+	for _, want := range []string{"systemctl enable fargo-nat.service", "/etc/sysctl.d/90-fargo-nat.conf", "net.ipv4.ip_forward = 1"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the first-boot script lacks %q", want)
+		}
+	}
+	// The setup installs only when nft is missing, and loads the ruleset every boot.
+	install := strings.Index(setup, "dnf install")
+	guard := strings.Index(setup, "if ! command -v nft")
+	if install < 0 || guard < 0 || guard > install || !strings.HasSuffix(setup, "fi\nnft -f /etc/fargo-nat.nft\n") {
+		t.Errorf("the setup must install nftables only when nft is missing, then load the ruleset:\n%s", setup)
+	}
+	for _, want := range []string{"ip saddr 10.1.0.0/16 ip daddr != 10.1.0.0/16 masquerade", "delete table ip fargo_nat", "type nat hook postrouting"} {
+		if !strings.Contains(ruleset, want) {
+			t.Errorf("the ruleset lacks %q", want)
+		}
+	}
+	// Persistence: every boot, after the network, retried until it succeeds.
+	for _, want := range []string{"ExecStart=/usr/local/sbin/fargo-nat", "Restart=on-failure", "StartLimitIntervalSec=0", "After=network-online.target", "WantedBy=multi-user.target"} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("the unit lacks %q", want)
+		}
+	}
+
+	for name, body := range map[string]string{"user data": script, "setup": setup} {
+		if out, err := exec.Command("bash", "-n", "-c", body).CombinedOutput(); err != nil {
+			t.Errorf("bash -n on the %s: %v\n%s", name, err, out)
+		}
+	}
+	// nft -c parses the ruleset and checks it against the kernel's nf_tables
+	// without applying it; it needs nftables (.ci/run installs it) and the right
+	// to talk netlink, which an unprivileged user lacks.
+	nft, err := exec.LookPath("nft")
+	if err != nil {
+		t.Log("nft is not installed: the ruleset is not checked here")
+		return
+	}
+	file := filepath.Join(t.TempDir(), "fargo-nat.nft")
+	if err := os.WriteFile(file, []byte(ruleset), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(nft, "-c", "-f", file).CombinedOutput(); err != nil {
+		if strings.Contains(string(out), "Operation not permitted") {
+			t.Logf("nft -c may not use netlink here: the ruleset is not checked (%s)", strings.TrimSpace(string(out)))
+			return
+		}
+		t.Errorf("nft -c on the ruleset: %v\n%s", err, out)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.nft")
+	if err := os.WriteFile(broken, []byte(strings.Replace(ruleset, "masquerade", "masqurade", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if exec.Command(nft, "-c", "-f", broken).Run() == nil {
+		t.Error("nft -c accepted a misspelt ruleset: it checks nothing here")
+	}
+}
+
+func TestNatInstanceHealsItself(t *testing.T) {
+	p := networkVariant(t, config.NatInstance, 2)
+	in := one(t, p.exp, "aws:ec2/instance:Instance", "network-nat-instance")
+	for kind, want := range map[string]struct{ metric, action string }{
+		"recover": {"StatusCheckFailed_System", "arn:aws:automate:ap-northeast-2:ec2:recover"},
+		"reboot":  {"StatusCheckFailed_Instance", "arn:aws:automate:ap-northeast-2:ec2:reboot"},
+	} {
+		a := one(t, p.exp, "aws:cloudwatch/metricAlarm:MetricAlarm", "network-nat-instance-"+kind)
+		if a.String("name") != "fargo-dev-nat-instance-"+kind || a.String("namespace") != "AWS/EC2" || a.String("metricName") != want.metric {
+			t.Errorf("%s alarm: %s on %s/%s", kind, a.String("name"), a.String("namespace"), a.String("metricName"))
+		}
+		if a.String("dimensions", "InstanceId") != in.ID {
+			t.Errorf("%s alarm watches %q, want the NAT instance %q", kind, a.String("dimensions", "InstanceId"), in.ID)
+		}
+		if actions := a.List("alarmActions"); len(actions) != 1 || actions[0] != want.action {
+			t.Errorf("%s alarm acts with %v, want %s", kind, actions, want.action)
+		}
+		if a.String("comparisonOperator") != "GreaterThanOrEqualToThreshold" || a.String("treatMissingData") != "notBreaching" {
+			t.Errorf("%s alarm: %s, missing data %s", kind, a.String("comparisonOperator"), a.String("treatMissingData"))
+		}
+		if th, _ := a.Number("threshold"); th != 1 {
+			t.Errorf("%s alarm threshold %v, want 1 (a failed check)", kind, th)
+		}
+	}
+	for _, a := range planFor(t, "prod").exp.Resources("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		if strings.Contains(a.Name(), "nat-instance") {
+			t.Errorf("prod, behind a NAT gateway, has the NAT instance alarm %s", a.Name())
+		}
 	}
 }
 

@@ -19,10 +19,11 @@ import (
 func Program(ctx *pulumi.Context) error { return ProgramAt(time.Now())(ctx) }
 
 // ProgramAt is Program deployed at the moment now, which decides whether a
-// scheduled service is asleep: the offline plan and the tests fix it.
+// scheduled service is asleep and whether its schedule still fires: the offline
+// plan and the tests fix it.
 func ProgramAt(now time.Time) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		cfg, err := config.ParseConfig(ctx.Project(), ctx.Stack(), ctx.GetConfig)
+		cfg, err := config.ParseConfigAt(ctx.Project(), ctx.Stack(), ctx.GetConfig, now)
 		if err != nil {
 			return err
 		}

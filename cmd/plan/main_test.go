@@ -146,6 +146,20 @@ func TestAtModelsADeployWhileAsleep(t *testing.T) {
 	}
 }
 
+func TestPlanAsksToConfirmAlarmEmails(t *testing.T) {
+	code, text, errOut := runPlan("--stack", "prod", "--dir", "../..")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(text, "Confirm the alarm e-mails: after `pulumi up`, AWS Notifications writes to ops@example.com;") || !strings.Contains(text, "within 48 hours") {
+		t.Error("prod's plan does not tell the operator to confirm ops@example.com's subscription")
+	}
+	_, text, _ = runPlan("--stack", "dev", "--dir", "../..")
+	if strings.Contains(text, "Confirm the alarm e-mails") {
+		t.Error("dev subscribes no address, yet its plan asks to confirm one")
+	}
+}
+
 func TestFormats(t *testing.T) {
 	code, text, errOut := runPlan("--stack", "dev", "--dir", "../..")
 	if code != 0 {

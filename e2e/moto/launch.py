@@ -66,6 +66,31 @@ def patch_deregister_missing_target():
     cls.deregister_scalable_target = deregister_scalable_target
 
 
+def patch_scalable_target_moves_capacity():
+    """Application Auto Scaling: registering a scalable target whose range leaves
+    out the current capacity moves it into the range (AWS: "If you specify a
+    minimum capacity that is greater than the current capacity, Application Auto
+    Scaling scales out to the new minimum", and likewise in to a lower maximum;
+    https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
+    moto only stores the bounds. Move an ECS service's desired count the same way."""
+    from moto.applicationautoscaling import models
+
+    cls = models.ApplicationAutoscalingBackend
+    register = cls.register_scalable_target
+
+    def register_scalable_target(self, namespace, r_id, dimension, min_capacity, max_capacity, role_arn, suspended_state):
+        target = register(self, namespace, r_id, dimension, min_capacity, max_capacity, role_arn, suspended_state)
+        if namespace == "ecs" and dimension == "ecs:service:DesiredCount":
+            _, cluster, name = r_id.split("/")
+            service = self.ecs_backend._get_service(cluster, name)
+            wanted = min(max(service.desired_count, target.min_capacity), target.max_capacity)
+            if wanted != service.desired_count:
+                self.ecs_backend.update_service({"cluster": cluster, "service": name, "desired_count": wanted})
+        return target
+
+    cls.register_scalable_target = register_scalable_target
+
+
 # Fields of CreateService that moto drops; AWS returns them as sent.
 ECS_SERVICE_FIELDS = [
     "capacityProviderStrategy",
@@ -264,6 +289,29 @@ def patch_nat_gateway_deletion():
     cls.delete_nat_gateway = delete_nat_gateway
 
 
+def patch_sns_email_pending():
+    """SNS: an e-mail subscription stays pending until its recipient opens the
+    link AWS e-mails, and ListSubscriptionsByTopic reports its SubscriptionArn as
+    "PendingConfirmation"; moto confirms every subscription at once. Report
+    e-mail ones as AWS does there. (GetSubscriptionAttributes, which the provider
+    reads, is left as moto answers it.)"""
+    from moto.core.responses import ActionResult
+    from moto.sns import responses
+
+    cls = responses.SNSResponse
+
+    def list_subscriptions_by_topic(self):
+        subscriptions, next_token = self.backend.list_subscriptions_by_topic(
+            self._get_param("TopicArn"), next_token=self._get_param("NextToken"))
+        listed = [{
+            "SubscriptionArn": "PendingConfirmation" if sub.protocol in ("email", "email-json") else sub.arn,
+            "Owner": sub.owner, "Protocol": sub.protocol, "Endpoint": sub.endpoint, "TopicArn": sub.topic_arn,
+        } for sub in subscriptions]
+        return ActionResult({"Subscriptions": listed, "NextToken": next_token})
+
+    cls.list_subscriptions_by_topic = list_subscriptions_by_topic
+
+
 def record_calls():
     """Not a gap: when FARGO_E2E_CALLS names a file, append one JSON line per API
     call (the signing service, the action, the parameters and the path), so the
@@ -311,6 +359,7 @@ def record_calls():
 PATCHES = [
     patch_application_autoscaling_tags,
     patch_deregister_missing_target,
+    patch_scalable_target_moves_capacity,
     patch_ecs_service_fields,
     patch_ecs_created_service_runs,
     patch_security_group_rule_descriptions,
@@ -319,6 +368,7 @@ PATCHES = [
     patch_load_balancer_deletion_protection,
     patch_route53_recreate,
     patch_nat_gateway_deletion,
+    patch_sns_email_pending,
     record_calls,
 ]
 

@@ -349,6 +349,49 @@ func (e *Expr) Next(after time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// FirstCommon is the first minute after `after`, on the wall clock of after's
+// location, in which both a and b fire; false when they never fire together up
+// to the last year AWS accepts. It compares what the expressions mean, not how
+// they are written: ? and *, names and numbers, MON-FRI and 2-6 are all alike.
+func FirstCommon(a, b *Expr, after time.Time) (time.Time, bool) {
+	minutes, hours, months := a.minutes&b.minutes, a.hours&b.hours, a.months&b.months
+	if minutes == 0 || hours == 0 || months == 0 {
+		return time.Time{}, false
+	}
+	y, m, d := after.Date()
+	// Days are stepped on the civil calendar, where no day lasts 23 or 25 hours.
+	for day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); day.Year() <= maxYear; {
+		y, m, d := day.Date()
+		switch {
+		case !a.yearAllowed(y) || !b.yearAllowed(y):
+			day = time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC)
+		case months&(1<<int(m)) == 0:
+			day = time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)
+		default:
+			if a.dayMatches(y, m, d) && b.dayMatches(y, m, d) {
+				if t, ok := firstMinute(y, m, d, hours, minutes, after); ok {
+					return t, true
+				}
+			}
+			day = day.AddDate(0, 0, 1)
+		}
+	}
+	return time.Time{}, false
+}
+
+// firstMinute is the first minute of the day, among the given hours and
+// minutes, that is later than after.
+func firstMinute(y int, m time.Month, d int, hours, minutes uint64, after time.Time) (time.Time, bool) {
+	for h := 0; h < 24; h++ {
+		for mi := 0; mi < 60 && hours&(1<<h) != 0; mi++ {
+			if t := time.Date(y, m, d, h, mi, 0, 0, after.Location()); minutes&(1<<mi) != 0 && t.After(after) {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
 // Last is the latest minute at or before t in which the expression fired,
 // looking back at most `within`; false when it did not fire in that time.
 func (e *Expr) Last(t time.Time, within time.Duration) (time.Time, bool) {

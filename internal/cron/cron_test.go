@@ -108,3 +108,35 @@ func TestShares(t *testing.T) {
 		}
 	}
 }
+
+func TestCronFirstCommon(t *testing.T) {
+	for _, c := range []struct{ a, b, want string }{ // want "": never together
+		// The same moments however written: names or numbers, ? or *.
+		{"cron(0 8 ? * MON-FRI *)", "cron(0 8 ? * 2-6 *)", "2026-11-30 08:00"},
+		{"cron(0 8 * * ? *)", "cron(0 8 ? * * *)", "2026-11-28 08:00"},
+		{"cron(0 8 ? JAN-DEC * *)", "cron(0 8 1-31 1-12 ? 1970-2199)", "2026-11-28 08:00"},
+		// Some moments shared: the state at each of them would be chance.
+		{"cron(0/30 8 ? * * *)", "cron(30 8 ? * SUN *)", "2026-11-29 08:30"},
+		{"cron(0 8 13 * ? *)", "cron(0 8 ? * FRI *)", "2027-08-13 08:00"}, // Friday the 13th
+		{"cron(0 8 L * ? *)", "cron(0 8 ? * 6L *)", "2027-04-30 08:00"},   // the last day is the last Friday
+		// Never together.
+		{"cron(0 22 ? * MON-FRI *)", "cron(0 8 ? * MON-FRI *)", ""},
+		{"cron(0 8 ? * SAT *)", "cron(0 8 ? * SUN *)", ""},
+		{"cron(0 8 ? JAN MON *)", "cron(0 8 ? FEB MON *)", ""},
+		{"cron(0 8 1 * ? 2027)", "cron(0 8 1 * ? 2028)", ""},
+		{"cron(0 8 1 * ? 2020)", "cron(0 8 1 * ? 2020)", ""}, // only in the past
+	} {
+		a, errA := Parse(c.a)
+		b, errB := Parse(c.b)
+		if errA != nil || errB != nil {
+			t.Fatalf("Parse: %v %v", errA, errB)
+		}
+		got, ok := FirstCommon(a, b, at("2026-11-27 21:00"))
+		switch {
+		case c.want == "" && ok:
+			t.Errorf("%s and %s fire together at %v", c.a, c.b, got)
+		case c.want != "" && (!ok || !got.Equal(at(c.want))):
+			t.Errorf("%s and %s first fire together at %v (%v), want %s", c.a, c.b, got, ok, c.want)
+		}
+	}
+}

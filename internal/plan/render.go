@@ -54,10 +54,25 @@ func WriteTree(w io.Writer, exp *graph.Export) {
 			fmt.Fprintf(w, "  %v\n", n)
 		}
 	}
+	if emails := emailSubscriptions(exp); len(emails) > 0 {
+		fmt.Fprintf(w, "\nConfirm the alarm e-mails: after `pulumi up`, AWS Notifications writes to %s; each recipient must open the confirmation link within 48 hours, or SNS deletes the subscription (a `pulumi up --refresh` subscribes the address again). The deploy workflow's summary lists the addresses not confirmed.\n",
+			strings.Join(emails, ", "))
+	}
 	if wait, ok := rolloutWait(exp); ok {
 		fmt.Fprintf(w, "\nRollout wait from load balancer settings: ~%d s per task (%s); AWS defaults: ~%d s (%d checks x %d s + %d s draining)\n",
 			wait.seconds, wait.detail, awsDefaultHealthy*awsDefaultInterval+awsDefaultDeregistration, awsDefaultHealthy, awsDefaultInterval, awsDefaultDeregistration)
 	}
+}
+
+// emailSubscriptions are the addresses the graph subscribes by e-mail, in order.
+func emailSubscriptions(exp *graph.Export) []string {
+	var emails []string
+	for _, sub := range exp.Resources("aws:sns/topicSubscription:TopicSubscription") {
+		if sub.String("protocol") == "email" {
+			emails = append(emails, sub.String("endpoint"))
+		}
+	}
+	return emails
 }
 
 // AWS's default target group settings, for comparison.

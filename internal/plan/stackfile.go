@@ -51,7 +51,7 @@ func (c *StackConfig) Line(key string) int {
 }
 
 // keyLines maps every key and path under a stack file's config to its line.
-func keyLines(data []byte, project string) map[string]int {
+func keyLines(data []byte) map[string]int {
 	lines := map[string]int{}
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
@@ -64,7 +64,7 @@ func keyLines(data []byte, project string) map[string]int {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				p := path + "." + n.Content[i].Value
 				if path == "" {
-					p = qualify(project, n.Content[i].Value)
+					p = stackKey(n.Content[i].Value)
 				}
 				lines[p] = n.Content[i].Line
 				walk(n.Content[i+1], p)
@@ -141,7 +141,7 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 
 	data, _ := os.ReadFile(stackPath)
 	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{},
-		File: filepath.Base(stackPath), Lines: keyLines(data, project.Name)}
+		File: filepath.Base(stackPath), Lines: keyLines(data)}
 	for key, entry := range project.Config {
 		full := qualify(project.Name, key)
 		v := entry.Default
@@ -158,7 +158,7 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 		cfg.Values[full] = s
 	}
 	for key, v := range sf.Config {
-		full := qualify(project.Name, key)
+		full := stackKey(key)
 		s, secret, err := configString(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", filepath.Base(stackPath), full, err)
@@ -199,6 +199,18 @@ func listStacks(dir string) []string {
 	return out
 }
 
+// stackKey is a stack file's key as the Pulumi CLI reads it: <namespace>:<name>,
+// or the older <namespace>:config:<name> for the same key. Unlike Pulumi.yaml, a
+// stack file gives every key its namespace; one without stays as written, for
+// the key check to refuse as the CLI does.
+func stackKey(key string) string {
+	if ns, name, ok := strings.Cut(key, ":config:"); ok && !strings.Contains(ns, ":") && !strings.Contains(name, ":") {
+		return ns + ":" + name
+	}
+	return key
+}
+
+// qualify gives a Pulumi.yaml key without a namespace the project's.
 func qualify(project, key string) string {
 	if strings.Contains(key, ":") {
 		return key
