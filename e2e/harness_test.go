@@ -280,8 +280,12 @@ func (p *project) env() map[string]string {
 		"PULUMI_CONFIG_PASSPHRASE": "fargo-e2e",
 		"PULUMI_SKIP_UPDATE_CHECK": "true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-		"FARGO_E2E_BRIDGE":                            p.tools.bridge,
-		"FARGO_TF_AWS_PROVIDER":                       p.tools.tfProvider,
+		// The bridge's type checker only warns by default, and a property the
+		// shim passes under a wrong name would be dropped with a warning.
+		"PULUMI_ERROR_TYPE_CHECKER":        "true",
+		"PULUMI_ERROR_CONFIG_TYPE_CHECKER": "true",
+		"FARGO_E2E_BRIDGE":                 p.tools.bridge,
+		"FARGO_TF_AWS_PROVIDER":            p.tools.tfProvider,
 	}
 }
 

@@ -170,7 +170,7 @@ func (a arnScope) taggedRequests(c apiCall, action string) []iamRequest {
 		for _, v := range allStrings(c.Params) {
 			m := ec2ID.FindStringSubmatch(v)
 			switch {
-			case m != nil && m[1] == "rtbassoc":
+			case m != nil && (m[1] == "rtbassoc" || m[1] == "eipassoc"):
 				for _, id := range a.admin.associations[v] {
 					add(a.arn("ec2", ec2Types[ec2ID.FindStringSubmatch(id)[1]]+"/"+id), id)
 				}
@@ -495,10 +495,12 @@ func judgeCalls(t *testing.T, python string, policies map[string]any, calls [][]
 	return out
 }
 
-func (s *suite) ciRoles(t *testing.T) {
-	log := callLog{s.project.moto.calls}
-	s.up(t, "dev") // dev again, by its administrator, as its first deploy is
-	exp := s.export(t, "dev")
+// ciPolicies reads the CI roles' policies as deployed in a stack's state, by
+// role (preview, deploy, rollout), and the scope that turns the calls recorded
+// against that stack into the requests IAM authorizes.
+func (s *suite) ciPolicies(t *testing.T, stack string) (map[string]any, arnScope) {
+	t.Helper()
+	exp := s.export(t, stack)
 	policies := map[string]any{}
 	for _, kind := range []string{"preview", "deploy", "rollout"} {
 		var doc map[string]any
@@ -508,7 +510,7 @@ func (s *suite) ciRoles(t *testing.T) {
 			}
 		}
 		if doc == nil {
-			t.Fatalf("dev has no deployed %s role policy", kind)
+			t.Fatalf("%s has no deployed %s role policy", stack, kind)
 		}
 		policies[kind] = doc
 	}
@@ -521,6 +523,36 @@ func (s *suite) ciRoles(t *testing.T) {
 	for _, r := range exp.Resources("aws:iam/role:Role") {
 		scope.rolePaths[r.String("name")] = r.String("path")
 	}
+	return policies, scope
+}
+
+// judgeRole judges every call recorded between two marks of the call log as
+// the given CI role of the stack: each request it makes must be allowed by the
+// role's deployed policy. It returns the calls and distinct requests judged.
+func (s *suite) judgeRole(t *testing.T, stack, role string, from, to int) (calls, requests int) {
+	t.Helper()
+	policies, scope := s.ciPolicies(t, stack)
+	recorded := callLog{s.project.moto.calls}.read(t, from, to)
+	var reqs []iamRequest
+	for _, c := range recorded {
+		for _, r := range scope.requests(c) {
+			r.Role = role
+			reqs = append(reqs, r)
+		}
+	}
+	reqs = unique(reqs)
+	for i, ok := range evaluate(t, s.project.moto.python, policies, reqs) {
+		if !ok {
+			t.Errorf("the %s role may not %s on %s, which its path calls", role, reqs[i].Action, reqs[i].Resource)
+		}
+	}
+	return len(recorded), len(reqs)
+}
+
+func (s *suite) ciRoles(t *testing.T) {
+	log := callLog{s.project.moto.calls}
+	s.up(t, "dev") // dev again, by its administrator, as its first deploy is
+	policies, scope := s.ciPolicies(t, "dev")
 	out := s.outputs(t, "dev")
 	devCluster, _ := out["clusterName"].Value.(string)
 	devServices := map[string]string{}
@@ -544,9 +576,9 @@ func (s *suite) ciRoles(t *testing.T) {
 			"healthCheckPath": "/admin/health", "minTasks": 1, "maxTasks": 2,
 		}
 	})
-	s.up(t, "dev")
+	s.deployJob(t, "dev") // deploy.yml's own job, as a push to main runs it
 	s.editStackFile(t, "dev", func(cfg map[string]any) { delete(cfg["fargo:services"].(map[string]any), "admin") })
-	s.up(t, "dev")
+	s.deployJob(t, "dev")
 	marks = append(marks, log.mark(t))
 
 	var own []iamRequest

@@ -61,8 +61,9 @@ type adminCalls struct {
 	tags map[string]map[string]string
 	// scalableTargets maps a scaling target's resource id to its ARN.
 	scalableTargets map[string]string
-	// associations maps a route table association's id to its route table and
-	// subnet, which IAM authorizes a disassociation against.
+	// associations maps an association's id to what IAM authorizes its
+	// disassociation against: a route table association's route table and
+	// subnet, an address association's address.
 	associations map[string][]string
 }
 
@@ -101,6 +102,13 @@ func (s *suite) operation(t *testing.T, stack string, remember bool, fn func()) 
 	}
 	for _, r := range exp.Resources("aws:ec2/routeTableAssociation:RouteTableAssociation") {
 		s.admin.associations[r.ID] = []string{r.String("routeTableId"), r.String("subnetId")}
+	}
+	// An address's association (a NAT gateway's, once a refresh has read it)
+	// is authorized on the address.
+	for _, r := range exp.Resources("aws:ec2/eip:Eip") {
+		if id := r.String("associationId"); id != "" {
+			s.admin.associations[id] = []string{r.ID}
+		}
 	}
 }
 
@@ -268,13 +276,22 @@ func TestEndToEnd(t *testing.T) {
 	// suite runs whether dev is awake: the suite pins one to the clock instead.
 	s.setSchedule(t, "dev", false)
 
-	// The administrator's one-time account setup the README describes.
+	// The administrator's one-time account setup the README describes: the OIDC
+	// provider, and each stack's secrets.
 	s.aws(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
+	for _, name := range adminSecrets {
+		s.aws(t, "ssm", "put-parameter", "--name", name, "--type", "SecureString", "--value", "e2e-"+strings.ReplaceAll(name, "/", "-"))
+	}
 
 	s.scenario("dev/up-fresh", s.devUpFresh)
 	s.scenario("dev/no-drift", s.devNoDrift)
 	s.scenario("dev/rollout", s.devRollout)
 	s.scenario("dev/up-keeps-rollout", s.devUpKeepsRollout)
+	s.scenario("pr/preview", s.prPreview)
+	s.scenario("pr/preview-refused", s.prPreviewRefused)
+	s.scenario("dev/rollback", s.devRollback)
+	s.scenario("dev/secrets", s.devSecrets)
+	s.scenario("consumer/outputs", s.consumerOutputs)
 	s.scenario("dev/nat-switch", s.devNatSwitch)
 	s.scenario("dev/add-service", s.devAddService)
 	s.scenario("dev/schedule", s.devSchedule)
@@ -282,6 +299,11 @@ func TestEndToEnd(t *testing.T) {
 	s.scenario("dev/destroy", s.devDestroy)
 	s.scenario("prod/protected", s.prodProtected)
 	s.scenario("ci/roles", s.ciRoles)
+
+	// With the type checker's errors on, no operation may have left a type warning.
+	if data, err := os.ReadFile(logs.Name()); err != nil || strings.Contains(string(data), "Type checking failed") {
+		t.Errorf("the engine's log holds the bridge's type checking warnings (or cannot be read: %v): a property reaches the provider under a wrong name or type", err)
+	}
 }
 
 func (s *suite) writeReport(t *testing.T) {
@@ -858,14 +880,24 @@ func (s *suite) devDestroy(t *testing.T) {
 	check("ECR repositories", s.aws(t, "ecr", "describe-repositories"))
 	check("IAM roles", s.aws(t, "iam", "list-roles", "--path-prefix", "/fargo/dev/"))
 	check("log groups", s.aws(t, "logs", "describe-log-groups", "--log-group-name-prefix", "/ecs/fargo-dev"))
-	check("SSM parameters", s.aws(t, "ssm", "describe-parameters"))
+	var params struct{ Parameters []struct{ Name string } }
+	if err := json.Unmarshal([]byte(s.aws(t, "ssm", "describe-parameters")), &params); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range params.Parameters {
+		if strings.HasPrefix(p.Name, "/fargo/dev/") && !slices.Contains(adminSecrets, p.Name) {
+			left = append(left, "SSM parameter "+p.Name)
+		}
+	}
 	tagged := s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=fargo-stack,Values=dev")
 	var resources struct {
 		ResourceTagMappingList []struct {
 			ResourceARN string `json:"ResourceARN"`
 		} `json:"ResourceTagMappingList"`
 	}
-	_ = json.Unmarshal([]byte(tagged), &resources)
+	if err := json.Unmarshal([]byte(tagged), &resources); err != nil {
+		t.Fatalf("the account's tagged resources cannot be read, so nothing proves dev left none: %v", err)
+	}
 	for _, r := range resources.ResourceTagMappingList {
 		if !s.gone(t, r.ResourceARN) {
 			left = append(left, r.ResourceARN)
@@ -884,12 +916,22 @@ func (s *suite) devDestroy(t *testing.T) {
 	if after := resourceKeys(s.export(t, "prod")); len(after) != len(prodBefore) {
 		t.Errorf("prod went from %d to %d resources", len(prodBefore), len(after))
 	}
+	// Prod's state against the account: a refresh reads every prod resource back.
+	var ref auto.RefreshResult
+	s.operation(t, "prod", true, func() { ref, err = s.stack(t, "prod").Refresh(s.ctx, optrefresh.ProgressStreams(s.project.logs)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Summary.ResourceChanges == nil {
+		t.Fatal("prod's refresh after dev's destroy reports no resources")
+	}
+	expectOnlySame(t, "prod refresh after dev's destroy", *ref.Summary.ResourceChanges)
 	pre, err := s.stack(t, "prod").Preview(s.ctx, optpreview.ProgressStreams(s.project.logs))
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectOnlySame(t, "prod preview after dev's destroy", pre.ChangeSummary)
-	s.note(t, "destroyed %v; prod untouched, OIDC provider kept", *res.Summary.ResourceChanges)
+	s.note(t, "destroyed %v; prod untouched (a refresh of its %d resources read no change), OIDC provider kept", *res.Summary.ResourceChanges, (*ref.Summary.ResourceChanges)["same"])
 }
 
 // gone reports whether a tagged resource is only a deleted one that AWS keeps
@@ -899,8 +941,14 @@ func (s *suite) gone(t *testing.T, arn string) bool {
 	t.Helper()
 	id := arn[strings.LastIndex(arn, "/")+1:]
 	switch {
-	case strings.Contains(arn, ":ecs:"):
-		return true
+	case strings.Contains(arn, ":ecs:") && strings.Contains(arn, ":cluster/"):
+		return strings.Contains(s.aws(t, "ecs", "describe-clusters", "--clusters", arn), `"status": "INACTIVE"`)
+	case strings.Contains(arn, ":ecs:") && strings.Contains(arn, ":service/"):
+		// service/<cluster>/<name>
+		cluster := strings.Split(arn[strings.Index(arn, ":service/")+len(":service/"):], "/")[0]
+		return strings.Contains(s.aws(t, "ecs", "describe-services", "--cluster", cluster, "--services", arn), `"status": "INACTIVE"`)
+	case strings.Contains(arn, ":ecs:") && strings.Contains(arn, ":task-definition/"):
+		return strings.Contains(s.aws(t, "ecs", "describe-task-definition", "--task-definition", arn), `"status": "INACTIVE"`)
 	case strings.Contains(arn, ":instance/"):
 		return strings.Contains(s.aws(t, "ec2", "describe-instances", "--instance-ids", id), `"terminated"`)
 	case strings.Contains(arn, ":natgateway/"):

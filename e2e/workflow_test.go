@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"cmp"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 type workflowStep struct {
 	Name             string            `yaml:"name"`
 	Uses             string            `yaml:"uses"`
+	With             map[string]string `yaml:"with"`
 	Run              string            `yaml:"run"`
 	Env              map[string]string `yaml:"env"`
 	WorkingDirectory string            `yaml:"working-directory"`
@@ -30,9 +33,15 @@ type workflowRun struct {
 	env     map[string]string
 	outputs map[string]map[string]string
 	dir     string // the checkout of fargo (.fargo)
+	// checkout is where steps without a working directory run: the job's own
+	// checkout (fargo's, for deploy.yml); empty for a scratch app checkout.
+	checkout string
+	// vars are the repository's variables (vars.X); secrets.X read as empty.
+	vars map[string]string
 }
 
-func loadWorkflow(t *testing.T, path string) []workflowStep {
+// loadJobs returns a workflow's steps by job.
+func loadJobs(t *testing.T, path string) map[string][]workflowStep {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -46,9 +55,29 @@ func loadWorkflow(t *testing.T, path string) []workflowStep {
 	if err := yaml.Unmarshal(data, &wf); err != nil {
 		t.Fatal(err)
 	}
+	jobs := map[string][]workflowStep{}
+	for name, j := range wf.Jobs {
+		jobs[name] = j.Steps
+	}
+	return jobs
+}
+
+// loadWorkflow returns the steps of every job of a workflow.
+func loadWorkflow(t *testing.T, path string) []workflowStep {
+	t.Helper()
 	var steps []workflowStep
-	for _, j := range wf.Jobs {
-		steps = append(steps, j.Steps...)
+	for _, job := range loadJobs(t, path) {
+		steps = append(steps, job...)
+	}
+	return steps
+}
+
+// loadJob returns the steps of one job of a workflow.
+func loadJob(t *testing.T, path, job string) []workflowStep {
+	t.Helper()
+	steps, ok := loadJobs(t, path)[job]
+	if !ok {
+		t.Fatalf("%s has no job %s", path, job)
 	}
 	return steps
 }
@@ -80,6 +109,12 @@ func (w *workflowRun) expand(t *testing.T, s string) string {
 			return w.inputs[parts[1]]
 		case len(parts) == 2 && parts[0] == "env":
 			return w.env[parts[1]]
+		case len(parts) == 2 && parts[0] == "vars":
+			if v, ok := w.vars[parts[1]]; ok {
+				return v
+			}
+		case len(parts) == 2 && parts[0] == "secrets":
+			return ""
 		}
 		t.Fatalf("the suite cannot evaluate the expression %s", m)
 		return ""
@@ -89,7 +124,14 @@ func (w *workflowRun) expand(t *testing.T, s string) string {
 // run runs a step's script and records its outputs under id.
 func (w *workflowRun) run(t *testing.T, id, name string, extraEnv map[string]string) string {
 	t.Helper()
-	st := w.step(t, name)
+	return w.runStep(t, id, w.step(t, name), extraEnv)
+}
+
+// runStep runs a step's script, its expressions expanded as GitHub does, and
+// records its outputs under id.
+func (w *workflowRun) runStep(t *testing.T, id string, st workflowStep, extraEnv map[string]string) string {
+	t.Helper()
+	name := cmp.Or(st.Name, st.Run)
 	if st.Run == "" {
 		t.Fatalf("step %q runs no script", name)
 	}
@@ -97,10 +139,10 @@ func (w *workflowRun) run(t *testing.T, id, name string, extraEnv map[string]str
 	if err := os.WriteFile(outFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", st.Run)
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", w.expand(t, st.Run))
 	cmd.Dir = w.dir
 	if st.WorkingDirectory == "" {
-		cmd.Dir = t.TempDir() // the app checkout
+		cmd.Dir = cmp.Or(w.checkout, t.TempDir()) // the job's checkout, or a scratch app
 	}
 	env := os.Environ()
 	for k, v := range w.env {
@@ -195,9 +237,23 @@ func (s *suite) rollout(t *testing.T, stack, service, tag string) {
 // rolloutAndWake is a rollout with the input wake set as given.
 func (s *suite) rolloutAndWake(t *testing.T, stack, service, tag string, wake bool) {
 	t.Helper()
+	s.runRollout(t, stack, service, tag, "", wake)
+}
+
+// rollback runs rollout.yml's rollback path: the input image-tag names a tag
+// pushed before, which is deployed without a build.
+func (s *suite) rollback(t *testing.T, stack, service, tag string) {
+	t.Helper()
+	s.runRollout(t, stack, service, tag, tag, false)
+}
+
+// runRollout runs rollout.yml's steps with the inputs given; TAG is what the
+// job's env makes of them (the image-tag input, else the commit).
+func (s *suite) runRollout(t *testing.T, stack, service, tag, imageTag string, wake bool) {
+	t.Helper()
 	w := &workflowRun{
 		steps:   loadWorkflow(t, "../.github/workflows/rollout.yml"),
-		inputs:  map[string]string{"stack": stack, "service": service, "image-tag": "", "wake": strconv.FormatBool(wake)},
+		inputs:  map[string]string{"stack": stack, "service": service, "image-tag": imageTag, "wake": strconv.FormatBool(wake)},
 		outputs: map[string]map[string]string{},
 		dir:     s.project.dir,
 		env:     s.jobEnv(),
@@ -207,6 +263,9 @@ func (s *suite) rolloutAndWake(t *testing.T, stack, service, tag string, wake bo
 	}
 	w.run(t, "stack", "Read the stack outputs", nil)
 	w.run(t, "image", "Is the image already pushed?", nil)
+	if imageTag != "" && w.outputs["image"]["exists"] != "true" {
+		t.Fatalf("a rollback to %s would build an image: the tag is not found in %s", imageTag, w.outputs["stack"]["repository"])
+	}
 	if w.outputs["image"]["exists"] != "true" {
 		// docker/build-push-action, as far as ECR sees it: a manifest under the tag.
 		repo := w.outputs["stack"]["repository"]
@@ -235,6 +294,40 @@ func (s *suite) rolloutAndWake(t *testing.T, stack, service, tag string, wake bo
 		s.note(t, "%s", strings.TrimSpace(w.run(t, "keep", "Keep the service awake (asked for)", nil)))
 	}
 	s.note(t, "rolled %s/%s to %s", stack, service, tag)
+}
+
+// deployJob runs deploy.yml's job for a stack, step by step: its scripts as
+// GitHub runs them, in fargo's checkout; actions/checkout and setup-go as the
+// checkout and Go the suite already has; configure-aws-credentials as the
+// emulator's one account (ci/roles judges the deploy role's policy on the calls
+// recorded); pulumi/actions' up through the Automation API. Any other action
+// stops the test, so that the workflow and this proof cannot drift apart.
+func (s *suite) deployJob(t *testing.T, stack string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &workflowRun{steps: loadJob(t, "../.github/workflows/deploy.yml", stack), outputs: map[string]map[string]string{},
+		dir: root, checkout: root, env: s.jobEnv(), vars: map[string]string{"PULUMI_ORG": "organization", "AWS_REGION": region}}
+	for i, st := range w.steps {
+		action, _, _ := strings.Cut(st.Uses, "@")
+		switch {
+		case st.Run != "":
+			if out := strings.TrimSpace(w.runStep(t, fmt.Sprint(i), st, nil)); out != "" {
+				s.note(t, "%s", out)
+			}
+		case action == "actions/checkout" || action == "actions/setup-go" || action == "aws-actions/configure-aws-credentials":
+		case action == "pulumi/actions":
+			if st.With["command"] != "up" || w.expand(t, st.With["stack-name"]) != "organization/fargo/"+stack {
+				t.Fatalf("deploy.yml's %s job runs pulumi/actions with %v, which the suite does not know", stack, st.With)
+			}
+			s.up(t, stack)
+		default:
+			t.Fatalf("deploy.yml's %s job uses %s, which the suite cannot run", stack, st.Uses)
+		}
+	}
+	s.note(t, "ran deploy.yml's %s job (%d steps)", stack, len(w.steps))
 }
 
 // jobEnv is what a workflow job's steps see: the Pulumi CLI on PATH, logged in

@@ -4,6 +4,9 @@
 package outputs
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -77,7 +80,9 @@ type Stack struct {
 	TableNames       pulumi.StringMapOutput
 }
 
-// Read reads a fargo stack's outputs through a stack reference.
+// Read reads a fargo stack's outputs through a stack reference. An output the
+// stack lacks reads as an empty value, or fails the outputs built on it later:
+// Require says at once which one is missing and from which stack.
 func Read(ref *pulumi.StackReference) Stack {
 	str := func(name string) pulumi.StringOutput { return ref.GetStringOutput(pulumi.String(name)) }
 	strMap := func(name string) pulumi.StringMapOutput {
@@ -117,4 +122,83 @@ func Read(ref *pulumi.StackReference) Stack {
 		RepositoryURLs:   strMap(RepositoryURLs),
 		TableNames:       strMap(TableNames),
 	}
+}
+
+// Require references the fargo stack named stack (<organization>/fargo/<stack>)
+// and reads its outputs as Read does, after checking that the stack exports every
+// output Stack holds that every fargo stack exports, each of its documented type.
+// Otherwise it fails, naming the stack and each output missing or mistyped, so a
+// consumer pointed at a stack that is not fargo's stops before it deploys.
+func Require(ctx *pulumi.Context, stack string, opts ...pulumi.ResourceOption) (Stack, error) {
+	ref, err := pulumi.NewStackReference(ctx, stack, nil, opts...)
+	if err != nil {
+		return Stack{}, err
+	}
+	var missing, mistyped []string
+	for _, o := range Required() {
+		d, err := ref.GetOutputDetails(o.Name)
+		if err != nil {
+			return Stack{}, fmt.Errorf("reading output %q of stack %s: %w", o.Name, stack, err)
+		}
+		v := d.Value
+		if d.SecretValue != nil {
+			v = d.SecretValue
+		}
+		switch {
+		case v == nil:
+			missing = append(missing, fmt.Sprintf("%q", o.Name))
+		case !hasType(v, o.Type):
+			mistyped = append(mistyped, fmt.Sprintf("%q is %T, want %s", o.Name, v, o.Type))
+		}
+	}
+	if len(missing) > 0 || len(mistyped) > 0 {
+		return Stack{}, requireError(stack, missing, mistyped)
+	}
+	return Read(ref), nil
+}
+
+// Required lists the outputs Require checks: those Stack holds that a fargo stack
+// exports whatever its configuration.
+func Required() []Output {
+	// The fields of Stack; TableNames is among them but exists only with tables.
+	read := map[string]bool{Region: true, VpcID: true, PrivateSubnetIDs: true, URL: true, AlbDNSName: true,
+		ClusterName: true, ServiceNames: true, RepositoryURLs: true, TableNames: true}
+	var out []Output
+	for _, o := range All {
+		if read[o.Name] && o.When == "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// hasType reports whether a value read through a stack reference has the kind a
+// documented type ("string", "string[]", "map[...]string") reads as.
+func hasType(v any, typ string) bool {
+	switch {
+	case typ == "string":
+		_, ok := v.(string)
+		return ok
+	case typ == "string[]":
+		_, ok := v.([]any)
+		return ok
+	case strings.HasPrefix(typ, "map["):
+		_, ok := v.(map[string]any)
+		return ok
+	}
+	return true
+}
+
+// requireError is Require's one error for every output at fault.
+func requireError(stack string, missing, mistyped []string) error {
+	var parts []string
+	switch len(missing) {
+	case 0:
+	case 1:
+		parts = append(parts, "missing required output "+missing[0])
+	default:
+		parts = append(parts, "missing required outputs "+strings.Join(missing, ", "))
+	}
+	parts = append(parts, mistyped...)
+	return fmt.Errorf("reading fargo stack %s: %s (every fargo stack exports them: is it one?)", stack, strings.Join(parts, "; "))
 }

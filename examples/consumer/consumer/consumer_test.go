@@ -1,7 +1,8 @@
-package main
+package consumer
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -34,7 +35,7 @@ func (fargoStack) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 
 func planOutputs(t *testing.T, stack string) map[string]any {
 	t.Helper()
-	sc, err := plan.LoadStack("../..", stack)
+	sc, err := plan.LoadStack("../../..", stack)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestConsumerReadsFargoOutputs(t *testing.T) {
 			var mu sync.Mutex
 			got := map[string]any{}
 			err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-				if err := program(ctx); err != nil {
+				if err := Program(ctx); err != nil {
 					return err
 				}
 				for k, v := range ctx.GetCurrentExportMap() {
@@ -92,8 +93,25 @@ func TestConsumerReadsFargoOutputs(t *testing.T) {
 }
 
 func TestConsumerNeedsItsConfig(t *testing.T) {
-	err := pulumi.RunErr(program, pulumi.WithMocks("fargo-consumer", "dev", fargoStack{}))
+	err := pulumi.RunErr(Program, pulumi.WithMocks("fargo-consumer", "dev", fargoStack{}))
 	if err == nil {
 		t.Error("ran without fargoStack")
+	}
+}
+
+// A consumer pointed at a stack that is not fargo's stops before it deploys, and
+// says which stack lacks which output.
+func TestConsumerRefusesAStackThatIsNotFargo(t *testing.T) {
+	err := pulumi.RunErr(Program, pulumi.WithMocks("fargo-consumer", "dev", fargoStack{map[string]any{"hello": "world"}}),
+		func(ri *pulumi.RunInfo) {
+			ri.Config = map[string]string{"fargo-consumer:fargoStack": "my-org/hello/dev"}
+		})
+	if err == nil {
+		t.Fatal("the consumer ran on a stack without fargo's outputs")
+	}
+	for _, want := range []string{"my-org/hello/dev", `"url"`, `"clusterName"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not name %s: %v", want, err)
+		}
 	}
 }
