@@ -413,7 +413,12 @@ func editStackConfig(t *testing.T, path string, edit func(cfg map[string]any)) {
 	if err := yaml.Unmarshal(data, &file); err != nil {
 		t.Fatal(err)
 	}
-	edit(file["config"].(map[string]any))
+	cfg, _ := file["config"].(map[string]any)
+	if cfg == nil {
+		cfg = map[string]any{}
+		file["config"] = cfg
+	}
+	edit(cfg)
 	if data, err = yaml.Marshal(file); err != nil {
 		t.Fatal(err)
 	}
@@ -850,10 +855,9 @@ var comparedKinds = map[string][]string{"added": {"create"}, "removed": {"delete
 const listAccount = `
 import json, sys, boto3
 from botocore.exceptions import ClientError
-endpoint, region = sys.argv[1], sys.argv[2]
 out = {}
 def client(name):
-    return boto3.client(name, endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(name)  # endpoint, region and credentials: the suite's AWS_* environment
 def call(key, c, op, **kw):
     try:
         resp = getattr(c, op)(**kw)
@@ -928,7 +932,11 @@ json.dump(out, sys.stdout, sort_keys=True, default=str)
 // accountListing describes the whole account (section -> its JSON).
 func (s *suite) accountListing(t *testing.T) map[string]string {
 	t.Helper()
-	cmd := exec.Command(s.project.moto.python, "-c", listAccount, s.project.moto.endpoint, region)
+	cmd := exec.Command(s.project.moto.python, "-c", listAccount)
+	cmd.Env = os.Environ()
+	for k, v := range s.awsEnv() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

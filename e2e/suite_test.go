@@ -23,7 +23,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
-	"gopkg.in/yaml.v3"
 )
 
 // scenarioResult is one line of the report FARGO_E2E_REPORT asks for.
@@ -488,23 +487,7 @@ func (s *suite) devUpKeepsRollout(t *testing.T) {
 // editStackFile changes a scratch stack file's config.
 func (s *suite) editStackFile(t *testing.T, stack string, edit func(cfg map[string]any)) {
 	t.Helper()
-	path := filepath.Join(s.project.dir, "Pulumi."+stack+".yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file map[string]any
-	if err := yaml.Unmarshal(data, &file); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := file["config"].(map[string]any)
-	edit(cfg)
-	if data, err = yaml.Marshal(file); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editStackConfig(t, filepath.Join(s.project.dir, "Pulumi."+stack+".yaml"), edit)
 }
 
 // ids maps the URNs of a graph's resources of some types to their ids.
