@@ -230,6 +230,8 @@ type project struct {
 	moto               *emulator
 	cmd                auto.PulumiCommand
 	logs               io.Writer
+	// logPath is the file logs writes to.
+	logPath string
 }
 
 func newProject(t *tools, moto *emulator, root string, logs io.Writer) (*project, error) {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +39,9 @@ type scenarioResult struct {
 type report struct {
 	Scenarios []scenarioResult `json:"scenarios"`
 	Resources map[string]int   `json:"resources"`
+	// Coverage maps each value the configuration matrix must hold to the
+	// matrix stacks that held it.
+	Coverage map[string][]string `json:"coverage,omitempty"`
 }
 
 // suite is the state the ordered scenarios share: one emulator, one project.
@@ -44,8 +50,10 @@ type suite struct {
 	ctx     context.Context
 	project *project
 	stacks  map[string]*auto.Stack
-	report  report
-	details map[string][]string
+	report  *report
+	// reportMu guards report, which the matrix's stacks write beside.
+	reportMu *sync.Mutex
+	details  map[string][]string
 	// prod holds prod's names while it ran beside dev, for ci/roles.
 	prod prodNames
 	// admin records what each stack's own operations called, for ci/roles.
@@ -118,19 +126,31 @@ func (s *suite) note(t *testing.T, format string, args ...any) {
 	s.details[t.Name()] = append(s.details[t.Name()], line)
 }
 
-// scenario runs one named scenario and records it; a failed scenario stops the
-// ones after it, which build on its state.
-func (s *suite) scenario(name string, fn func(t *testing.T)) {
+// scenario runs one named scenario, records it, and reports whether it passed.
+func (s *suite) scenario(name string, fn func(t *testing.T)) bool {
 	start := time.Now()
 	ok := s.t.Run(name, fn)
 	full := s.t.Name() + "/" + name
-	s.report.Scenarios = append(s.report.Scenarios, scenarioResult{
+	s.record(scenarioResult{
 		Name: name, Passed: ok, Seconds: time.Since(start).Round(100 * time.Millisecond).Seconds(),
 		Detail: strings.Join(s.details[full], "; "),
 	})
-	if !ok {
-		s.t.FailNow()
-	}
+	return ok
+}
+
+// record adds a scenario's result to the report, which the matrix's stacks
+// share with the shipped stacks' scenarios.
+func (s *suite) record(r scenarioResult) {
+	s.reportMu.Lock()
+	defer s.reportMu.Unlock()
+	s.report.Scenarios = append(s.report.Scenarios, r)
+}
+
+// recordResources reports how many resources a stack deployed.
+func (s *suite) recordResources(stack string, n int) {
+	s.reportMu.Lock()
+	defer s.reportMu.Unlock()
+	s.report.Resources[stack] = n
 }
 
 func (s *suite) stack(t *testing.T, name string) *auto.Stack {
@@ -247,29 +267,17 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	logs, err := os.Create(filepath.Join(root, "pulumi.log"))
-	if err != nil {
-		t.Fatal(err)
+	root := os.Getenv("FARGO_E2E_LOGS")
+	if root == "" {
+		root = t.TempDir()
 	}
-	if dir := os.Getenv("FARGO_E2E_LOGS"); dir != "" {
-		_ = os.MkdirAll(dir, 0o755)
-		root = dir
-		logs, _ = os.Create(filepath.Join(dir, "pulumi.log"))
-	}
-	moto, err := startMoto(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(moto.stop)
-	proj, err := newProject(tools, moto, t.TempDir(), logs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &suite{t: t, ctx: context.Background(), project: proj, stacks: map[string]*auto.Stack{},
-		report: report{Resources: map[string]int{}}, details: map[string][]string{},
-		admin: adminCalls{ranges: map[string][][2]int{}, tags: map[string]map[string]string{}, scalableTargets: map[string]string{}, associations: map[string][]string{}}}
+	s := newSuite(t, tools, root)
 	t.Cleanup(func() { s.writeReport(t) })
+
+	// The configuration matrix deploys beside the shipped stacks, each matrix
+	// stack on its own emulator and backend; the shipped stacks' scenarios build
+	// on each other and run in order.
+	matrixDone := s.runMatrix(t, tools, root)
 
 	// Dev's own schedule (Seoul nights and weekends) would decide by the hour the
 	// suite runs whether dev is awake: the suite pins one to the clock instead.
@@ -282,26 +290,70 @@ func TestEndToEnd(t *testing.T) {
 		s.aws(t, "ssm", "put-parameter", "--name", name, "--type", "SecureString", "--value", "e2e-"+strings.ReplaceAll(name, "/", "-"))
 	}
 
-	s.scenario("dev/up-fresh", s.devUpFresh)
-	s.scenario("dev/no-drift", s.devNoDrift)
-	s.scenario("dev/rollout", s.devRollout)
-	s.scenario("dev/up-keeps-rollout", s.devUpKeepsRollout)
-	s.scenario("pr/preview", s.prPreview)
-	s.scenario("pr/preview-refused", s.prPreviewRefused)
-	s.scenario("dev/rollback", s.devRollback)
-	s.scenario("dev/secrets", s.devSecrets)
-	s.scenario("consumer/outputs", s.consumerOutputs)
-	s.scenario("dev/nat-switch", s.devNatSwitch)
-	s.scenario("dev/add-service", s.devAddService)
-	s.scenario("dev/schedule", s.devSchedule)
-	s.scenario("prod/up-beside-dev", s.prodUpBesideDev)
-	s.scenario("dev/destroy", s.devDestroy)
-	s.scenario("prod/protected", s.prodProtected)
-	s.scenario("ci/roles", s.ciRoles)
+	scenarios := []struct {
+		name string
+		fn   func(t *testing.T)
+	}{
+		{"dev/up-fresh", s.devUpFresh},
+		{"dev/no-drift", s.devNoDrift},
+		{"dev/rollout", s.devRollout},
+		{"dev/up-keeps-rollout", s.devUpKeepsRollout},
+		{"pr/preview", s.prPreview},
+		{"pr/preview-refused", s.prPreviewRefused},
+		{"dev/rollback", s.devRollback},
+		{"dev/secrets", s.devSecrets},
+		{"consumer/outputs", s.consumerOutputs},
+		{"dev/nat-switch", s.devNatSwitch},
+		{"dev/add-service", s.devAddService},
+		{"dev/schedule", s.devSchedule},
+		{"prod/up-beside-dev", s.prodUpBesideDev},
+		{"dev/destroy", s.devDestroy},
+		{"prod/protected", s.prodProtected},
+		{"ci/roles", s.ciRoles},
+	}
+	for _, sc := range scenarios {
+		// A failed scenario stops the ones after it, which build on its state.
+		if !s.scenario(sc.name, sc.fn) {
+			break
+		}
+	}
+	matrixDone()
+	s.checkTypeWarnings(t)
+}
 
-	// With the type checker's errors on, no operation may have left a type warning.
-	if data, err := os.ReadFile(logs.Name()); err != nil || strings.Contains(string(data), "Type checking failed") {
-		t.Errorf("the engine's log holds the bridge's type checking warnings (or cannot be read: %v): a property reaches the provider under a wrong name or type", err)
+// newSuite starts an emulator and a scratch project under root, for one line of
+// scenarios that share an account and a backend.
+func newSuite(t *testing.T, tools *tools, root string) *suite {
+	t.Helper()
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logs, err := os.Create(filepath.Join(root, "pulumi.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logs.Close() })
+	moto, err := startMoto(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(moto.stop)
+	proj, err := newProject(tools, moto, t.TempDir(), logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj.logPath = logs.Name()
+	return &suite{t: t, ctx: context.Background(), project: proj, stacks: map[string]*auto.Stack{},
+		report: &report{Resources: map[string]int{}}, reportMu: &sync.Mutex{}, details: map[string][]string{},
+		admin: adminCalls{ranges: map[string][][2]int{}, tags: map[string]map[string]string{}, scalableTargets: map[string]string{}, associations: map[string][]string{}}}
+}
+
+// checkTypeWarnings fails when an operation left a type warning: with the type
+// checker's errors on, none may.
+func (s *suite) checkTypeWarnings(t *testing.T) {
+	t.Helper()
+	if data, err := os.ReadFile(s.project.logPath); err != nil || strings.Contains(string(data), "Type checking failed") {
+		t.Errorf("the engine's log %s holds the bridge's type checking warnings (or cannot be read: %v): a property reaches the provider under a wrong name or type", s.project.logPath, err)
 	}
 }
 
@@ -321,21 +373,19 @@ func (s *suite) devUpFresh(t *testing.T) {
 	s.up(t, "dev")
 	s.note(t, "up of dev took %.0f s", time.Since(start).Seconds())
 	real := s.export(t, "dev")
-	got, want := resourceKeys(real), resourceKeys(s.offlinePlan(t, "dev"))
-	s.report.Resources["dev"] = len(got)
-	onlyReal, onlyPlan := diffKeys(got, want)
-	for _, k := range onlyReal {
-		t.Errorf("deployed but not in the offline plan: %s", k)
-	}
-	for _, k := range onlyPlan {
-		t.Errorf("in the offline plan but not deployed: %s", k)
-	}
-	s.note(t, "%d resources deployed, the same %d the offline plan lists", len(got), len(want))
+	n := s.matchesPlan(t, "dev", real)
+	s.recordResources("dev", n)
+	s.note(t, "%d resources deployed, the same the offline plan lists, priced and checked alike", n)
 	for _, svc := range real.Resources("aws:ecs/service:Service") {
 		if n, _ := svc.Number("desiredCount"); n != 0 {
 			t.Errorf("%s runs %v tasks before any image exists", svc.Name(), n)
 		}
 	}
+	// The shipped stack file's own services, beside the judgement that reads them.
+	if got := serviceNames(s.stackConfig(t, "dev")); !slices.Equal(got, []string{"backend", "frontend"}) {
+		t.Errorf("dev's stack file declares %v, want backend and frontend", got)
+	}
+	s.note(t, "%s", s.judgeStack(t, "dev"))
 }
 
 func (s *suite) devNoDrift(t *testing.T) {
@@ -456,7 +506,7 @@ func (s *suite) minTasks(t *testing.T, stack, service string) int {
 const rolloutTag = "e2e0001"
 
 func (s *suite) devRollout(t *testing.T) {
-	for _, service := range []string{"backend", "frontend"} {
+	for _, service := range serviceNames(s.stackConfig(t, "dev")) {
 		s.rollout(t, "dev", service, rolloutTag)
 		live := s.liveService(t, "dev", service)
 		if !strings.HasSuffix(live.Image, ":"+rolloutTag) {
@@ -471,7 +521,7 @@ func (s *suite) devRollout(t *testing.T) {
 
 func (s *suite) devUpKeepsRollout(t *testing.T) {
 	before := map[string]liveService{}
-	for _, service := range []string{"backend", "frontend"} {
+	for _, service := range serviceNames(s.stackConfig(t, "dev")) {
 		before[service] = s.liveService(t, "dev", service)
 	}
 	s.up(t, "dev")
@@ -481,7 +531,7 @@ func (s *suite) devUpKeepsRollout(t *testing.T) {
 			t.Errorf("a full up moved %s from %s x%d to %s x%d", service, was.Image, was.DesiredCount, now.Image, now.DesiredCount)
 		}
 	}
-	s.note(t, "a full up kept both services' image and task count")
+	s.note(t, "a full up kept every service's image and task count (%d services)", len(before))
 }
 
 // editStackFile changes a scratch stack file's config.
@@ -512,6 +562,7 @@ func (s *suite) devNatSwitch(t *testing.T) {
 		})
 		start := time.Now()
 		res := s.up(t, "dev")
+		took := time.Since(start)
 		exp := s.export(t, "dev")
 		after := ids(exp, keptTypes...)
 		for urn, id := range before {
@@ -519,30 +570,27 @@ func (s *suite) devNatSwitch(t *testing.T) {
 				t.Errorf("nat=%s replaced %s (%s -> %s)", nat, urn, id, now)
 			}
 		}
-		private := map[string]bool{}
-		for _, sn := range exp.Resources("aws:ec2/subnet:Subnet") {
-			private[sn.ID] = strings.HasPrefix(sn.Name(), "network-private-")
+		cfg := s.stackConfig(t, "dev")
+		for _, svc := range cfg.Services {
+			s.judgeService(t, "dev", cfg, exp, svc)
 		}
-		for _, service := range []string{"backend", "frontend"} {
-			live := s.liveService(t, "dev", service)
-			wantPrivate := nat != config.NatNone
-			for _, id := range live.NetworkConfig.Awsvpc.Subnets {
-				if private[id] != wantPrivate {
-					t.Errorf("nat=%s: %s runs in %s (private=%v)", nat, service, id, private[id])
-				}
-			}
-			if ip := live.NetworkConfig.Awsvpc.AssignPublicIP == "ENABLED"; ip == wantPrivate {
-				t.Errorf("nat=%s: %s assignPublicIp=%s", nat, service, live.NetworkConfig.Awsvpc.AssignPublicIP)
-			}
+		s.judgeNat(t, "dev", cfg, exp)
+		s.checkNatHealing(t, "dev", exp, nat == config.NatInstance)
+		// What the switch made reads back as deployed: no drift for the next preview.
+		var ref auto.RefreshResult
+		var err error
+		s.operation(t, "dev", true, func() { ref, err = s.stack(t, "dev").Refresh(s.ctx, optrefresh.ProgressStreams(s.project.logs)) })
+		if err != nil {
+			t.Fatal(err)
 		}
-		s.checkNatHealing(t, exp, nat == config.NatInstance)
-		s.note(t, "nat=%s in %.0f s: %v", nat, time.Since(start).Seconds(), *res.Summary.ResourceChanges)
+		expectOnlySame(t, fmt.Sprintf("refresh after nat=%s", nat), *ref.Summary.ResourceChanges)
+		s.note(t, "nat=%s in %.0f s: %v; a refresh then read %d unchanged", nat, took.Seconds(), *res.Summary.ResourceChanges, (*ref.Summary.ResourceChanges)["same"])
 	}
 }
 
 // checkNatHealing finds the NAT instance's two healing alarms in the account,
 // watching the deployed instance and acting on it, exactly when there is one.
-func (s *suite) checkNatHealing(t *testing.T, exp *graph.Export, want bool) {
+func (s *suite) checkNatHealing(t *testing.T, stack string, exp *graph.Export, want bool) {
 	t.Helper()
 	var alarms struct {
 		MetricAlarms []struct {
@@ -554,7 +602,7 @@ func (s *suite) checkNatHealing(t *testing.T, exp *graph.Export, want bool) {
 			} `json:"Dimensions"`
 		} `json:"MetricAlarms"`
 	}
-	if err := json.Unmarshal([]byte(s.aws(t, "cloudwatch", "describe-alarms", "--alarm-name-prefix", "fargo-dev-nat-instance-")), &alarms); err != nil {
+	if err := json.Unmarshal([]byte(s.aws(t, "cloudwatch", "describe-alarms", "--alarm-name-prefix", config.StackNamePrefix("fargo", stack)+"nat-instance-")), &alarms); err != nil {
 		t.Fatal(err)
 	}
 	if !want {
@@ -567,7 +615,8 @@ func (s *suite) checkNatHealing(t *testing.T, exp *graph.Export, want bool) {
 	if len(instances) != 1 {
 		t.Fatalf("%d instances deployed with nat: instance", len(instances))
 	}
-	wants := map[string]string{"fargo-dev-nat-instance-recover": "StatusCheckFailed_System:recover", "fargo-dev-nat-instance-reboot": "StatusCheckFailed_Instance:reboot"}
+	prefix := config.StackNamePrefix("fargo", stack) + "nat-instance-"
+	wants := map[string]string{prefix + "recover": "StatusCheckFailed_System:recover", prefix + "reboot": "StatusCheckFailed_Instance:reboot"}
 	for _, a := range alarms.MetricAlarms {
 		metric, action, _ := strings.Cut(wants[a.AlarmName], ":")
 		delete(wants, a.AlarmName)
@@ -769,7 +818,8 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 	s.up(t, "prod")
 	s.note(t, "up of prod took %.0f s", time.Since(start).Seconds())
 	exp := s.export(t, "prod")
-	s.report.Resources["prod"] = len(resourceKeys(exp))
+	n := s.matchesPlan(t, "prod", exp)
+	s.recordResources("prod", n)
 	out := s.outputs(t, "prod")
 	s.prod.cluster, _ = out["clusterName"].Value.(string)
 	s.prod.services = map[string]string{}
@@ -777,14 +827,6 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 		for k, v := range m {
 			s.prod.services[k] = fmt.Sprint(v)
 		}
-	}
-	got, want := resourceKeys(exp), resourceKeys(s.offlinePlan(t, "prod"))
-	onlyReal, onlyPlan := diffKeys(got, want)
-	for _, k := range onlyReal {
-		t.Errorf("deployed but not in the offline plan: %s", k)
-	}
-	for _, k := range onlyPlan {
-		t.Errorf("in the offline plan but not deployed: %s", k)
 	}
 	if n := len(exp.Resources("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
 		t.Errorf("prod owns %d OIDC providers; it must share dev's", n)
@@ -842,7 +884,8 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 	if summary := s.pendingAlarmEmails(t, "dev"); summary != "" {
 		t.Errorf("dev has no alarm topic, yet its deploy summary says:\n%s", summary)
 	}
-	s.note(t, "%d resources; HTTPS with an ISSUED certificate; tables protected; OIDC provider shared", len(got))
+	s.note(t, "%s", s.judgeStack(t, "prod"))
+	s.note(t, "%d resources, the offline plan's, priced and checked alike; HTTPS with an ISSUED certificate; tables protected; OIDC provider shared", n)
 }
 
 func (s *suite) devDestroy(t *testing.T) {
@@ -853,40 +896,7 @@ func (s *suite) devDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("destroy dev: %v", err)
 	}
-	var left []string
-	check := func(what, out string) {
-		if strings.Contains(out, "fargo-dev") || strings.Contains(out, "/fargo/dev/") {
-			left = append(left, what)
-		}
-	}
-	check("DynamoDB tables", s.aws(t, "dynamodb", "list-tables"))
-	check("ECR repositories", s.aws(t, "ecr", "describe-repositories"))
-	check("IAM roles", s.aws(t, "iam", "list-roles", "--path-prefix", "/fargo/dev/"))
-	check("log groups", s.aws(t, "logs", "describe-log-groups", "--log-group-name-prefix", "/ecs/fargo-dev"))
-	var params struct{ Parameters []struct{ Name string } }
-	if err := json.Unmarshal([]byte(s.aws(t, "ssm", "describe-parameters")), &params); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range params.Parameters {
-		if strings.HasPrefix(p.Name, "/fargo/dev/") && !slices.Contains(adminSecrets, p.Name) {
-			left = append(left, "SSM parameter "+p.Name)
-		}
-	}
-	tagged := s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=fargo-stack,Values=dev")
-	var resources struct {
-		ResourceTagMappingList []struct {
-			ResourceARN string `json:"ResourceARN"`
-		} `json:"ResourceTagMappingList"`
-	}
-	if err := json.Unmarshal([]byte(tagged), &resources); err != nil {
-		t.Fatalf("the account's tagged resources cannot be read, so nothing proves dev left none: %v", err)
-	}
-	for _, r := range resources.ResourceTagMappingList {
-		if !s.gone(t, r.ResourceARN) {
-			left = append(left, r.ResourceARN)
-		}
-	}
-	if len(left) > 0 {
+	if left := s.leftovers(t, "dev"); len(left) > 0 {
 		t.Errorf("dev left behind: %v", left)
 	}
 	oidc := s.aws(t, "iam", "list-open-id-connect-providers")
@@ -915,6 +925,53 @@ func (s *suite) devDestroy(t *testing.T) {
 	}
 	expectOnlySame(t, "prod preview after dev's destroy", pre.ChangeSummary)
 	s.note(t, "destroyed %v; prod untouched (a refresh of its %d resources read no change), OIDC provider kept", *res.Summary.ResourceChanges, (*ref.Summary.ResourceChanges)["same"])
+}
+
+// leftovers lists what a destroyed stack left in the account: anything named
+// for it, and any resource tagged with it that AWS does not list as deleted.
+func (s *suite) leftovers(t *testing.T, stack string) []string {
+	t.Helper()
+	prefix := config.ClusterName("fargo", stack)
+	named := regexp.MustCompile(regexp.QuoteMeta(prefix) + `(["/-]|$)|/fargo/` + stack + `/`)
+	var left []string
+	check := func(what, out string) {
+		if named.MatchString(out) {
+			left = append(left, what)
+		}
+	}
+	check("DynamoDB tables", s.aws(t, "dynamodb", "list-tables"))
+	check("ECR repositories", s.aws(t, "ecr", "describe-repositories"))
+	check("IAM roles", s.aws(t, "iam", "list-roles", "--path-prefix", config.StackRolePath("fargo", stack)))
+	check("log groups", s.aws(t, "logs", "describe-log-groups", "--log-group-name-prefix", "/ecs/"+prefix))
+	var params struct{ Parameters []struct{ Name string } }
+	if err := json.Unmarshal([]byte(s.aws(t, "ssm", "describe-parameters")), &params); err != nil {
+		t.Fatal(err)
+	}
+	// Secrets are the administrator's, made before the stack and kept after it.
+	secrets := slices.Clone(adminSecrets)
+	for _, svc := range s.stackConfig(t, stack).Services {
+		secrets = slices.AppendSeq(secrets, maps.Values(svc.Secrets))
+	}
+	for _, p := range params.Parameters {
+		if strings.HasPrefix(p.Name, "/fargo/"+stack+"/") && !slices.Contains(secrets, p.Name) {
+			left = append(left, "SSM parameter "+p.Name)
+		}
+	}
+	tagged := s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key="+config.TagStack+",Values="+stack)
+	var resources struct {
+		ResourceTagMappingList []struct {
+			ResourceARN string `json:"ResourceARN"`
+		} `json:"ResourceTagMappingList"`
+	}
+	if err := json.Unmarshal([]byte(tagged), &resources); err != nil {
+		t.Fatalf("the account's tagged resources cannot be read, so nothing proves %s left none: %v", stack, err)
+	}
+	for _, r := range resources.ResourceTagMappingList {
+		if !s.gone(t, r.ResourceARN) {
+			left = append(left, r.ResourceARN)
+		}
+	}
+	return left
 }
 
 // gone reports whether a tagged resource is only a deleted one that AWS keeps

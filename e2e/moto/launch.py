@@ -289,6 +289,30 @@ def patch_nat_gateway_deletion():
     cls.delete_nat_gateway = delete_nat_gateway
 
 
+def patch_instance_groups_from_interface():
+    """EC2: an instance launched with its security groups on its network interface
+    (RunInstances NetworkInterfaces=[{DeviceIndex: 0, Groups: [...]}], how the
+    provider launches one with associate_public_ip_address) has its primary
+    interface's groups in AWS: DescribeInstances' SecurityGroups ("The security
+    groups for the instance") lists them, and follows the interface's
+    ModifyNetworkInterfaceAttribute, which the provider uses to change them;
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html.
+    moto keeps an instance's own groups apart from its interfaces' and reports
+    none, a drift of vpc_security_group_ids on refresh. When the instance holds no
+    group of its own, report its primary (device index 0) interface's."""
+    from moto.ec2.models import instances
+
+    def get(self):
+        own = self.__dict__.get("security_groups", [])
+        primary = getattr(self, "nics", {}).get(0)
+        return own if own or primary is None else list(primary._group_set)
+
+    def set_(self, groups):
+        self.__dict__["security_groups"] = groups
+
+    instances.Instance.security_groups = property(get, set_)
+
+
 def patch_sns_email_pending():
     """SNS: an e-mail subscription stays pending until its recipient opens the
     link AWS e-mails, and ListSubscriptionsByTopic reports its SubscriptionArn as
@@ -368,6 +392,7 @@ PATCHES = [
     patch_load_balancer_deletion_protection,
     patch_route53_recreate,
     patch_nat_gateway_deletion,
+    patch_instance_groups_from_interface,
     patch_sns_email_pending,
     record_calls,
 ]

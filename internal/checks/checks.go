@@ -321,7 +321,7 @@ func desyncMode(g *graph.Export) []Finding {
 func albZones(g *graph.Export) []Finding {
 	var out []Finding
 	for _, lb := range albs(g) {
-		n := len(lb.List("subnets")) + len(lb.List("subnetMappings"))
+		n := len(lb.LoadBalancerSubnets())
 		out = append(out, verdict(n >= 2, lb.URN, fmt.Sprintf("%d subnets", n)))
 	}
 	return out

@@ -354,3 +354,22 @@ func TestLongStopTimeoutFailsSpotNotice(t *testing.T) {
 		t.Errorf("a 150 s stop timeout is %s", got)
 	}
 }
+
+// A real export holds a load balancer's subnets twice, as subnets and as
+// subnetMappings: ELB.13 counts distinct subnets.
+func TestAlbZonesCountEachSubnetOnce(t *testing.T) {
+	for _, c := range []struct {
+		subnets, mappings []any
+		want              Status
+		reason            string
+	}{
+		{[]any{"a", "b"}, []any{m{"subnetId": "a"}, m{"subnetId": "b"}}, Pass, "2 subnets"},
+		{[]any{"a"}, []any{m{"subnetId": "a"}}, Fail, "1 subnets"},
+		{nil, []any{m{"subnetId": "a"}, m{"subnetId": "b"}}, Pass, "2 subnets"},
+	} {
+		findings := albZones(stack(alb(m{"subnets": c.subnets, "subnetMappings": c.mappings})))
+		if len(findings) != 1 || findings[0].Status != c.want || findings[0].Reason != c.reason {
+			t.Errorf("subnets %v, mappings %v: %+v, want %s (%s)", c.subnets, c.mappings, findings, c.want, c.reason)
+		}
+	}
+}

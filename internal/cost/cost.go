@@ -228,7 +228,7 @@ func (e *estimator) loadBalancers() error {
 		if internal, _ := lb.Bool("internal"); internal {
 			continue
 		}
-		zones := float64(len(lb.List("subnets")) + len(lb.List("subnetMappings")))
+		zones := float64(len(lb.LoadBalancerSubnets()))
 		if zones < 2 {
 			zones = 2 // an ALB always spans at least two zones
 		}

@@ -233,3 +233,41 @@ func TestOnArmShowsTheGravitonFigure(t *testing.T) {
 		t.Errorf("an ARM service got an ARM alternative: %+v", est.OnArm)
 	}
 }
+
+// A real export holds a load balancer's subnets twice, as subnets and as
+// subnetMappings: each zone's address is priced once.
+func TestAlbAddressesCountEachZoneOnce(t *testing.T) {
+	subnets := []any{"subnet-a", "subnet-b", "subnet-c"}
+	mappings := []any{map[string]any{"subnetId": "subnet-a"}, map[string]any{"subnetId": "subnet-b"}, map[string]any{"subnetId": "subnet-c"}}
+	for _, c := range []struct {
+		name    string
+		outputs map[string]any
+	}{
+		{"as planned", map[string]any{"subnets": subnets}},
+		{"as exported", map[string]any{"subnets": subnets, "subnetMappings": mappings}},
+		{"as mapped", map[string]any{"subnetMappings": mappings}},
+	} {
+		exp := &graph.Export{Version: 3, Deployment: graph.Deployment{Resources: []graph.Resource{
+			{URN: stackURN, Type: graph.RootStackType},
+			{URN: "urn:pulumi:t::fargo::pulumi:providers:aws::default", Type: "pulumi:providers:aws", Custom: true, Inputs: map[string]any{"region": "us-east-1"}},
+			{URN: "urn:alb", Type: "aws:lb/loadBalancer:LoadBalancer", Custom: true, Outputs: c.outputs},
+		}}}
+		est, err := EstimateGraph(exp, Assumptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, it := range est.Items {
+			if strings.HasPrefix(it.Description, "Public IPv4") {
+				found = true
+				// us-east-1 (PRICES.md): public IPv4 0.005/h, 730 hours, 3 zones.
+				if it.Description != "Public IPv4 addresses of the ALB (3 zones)" || !near(it.Monthly, 10.95) {
+					t.Errorf("%s: %q at %.4f a month, want 3 zones at 10.95", c.name, it.Description, it.Monthly)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: the ALB's addresses are not priced", c.name)
+		}
+	}
+}

@@ -99,6 +99,31 @@ func (r *Resource) List(path ...string) []any {
 	return l
 }
 
+// LoadBalancerSubnets returns the distinct subnets a load balancer is placed in,
+// from its subnets and its subnetMappings. A plan holds what the program set (one
+// of the two); a real export holds both, as the provider reads each back for the
+// same subnets, so they are counted once.
+func (r *Resource) LoadBalancerSubnets() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, s := range r.List("subnets") {
+		id, _ := s.(string)
+		add(id)
+	}
+	for _, m := range r.List("subnetMappings") {
+		mapping, _ := m.(map[string]any)
+		id, _ := mapping["subnetId"].(string)
+		add(id)
+	}
+	return out
+}
+
 // AsNumber reads a JSON number, or a string holding one (ECS CPU and memory are strings).
 func AsNumber(v any) (float64, bool) {
 	switch n := v.(type) {
