@@ -51,6 +51,9 @@ type Resource struct {
 	IgnoreChanges  []string `json:"ignoreChanges,omitempty"`
 	// ReplaceOnChanges are the inputs whose change replaces the resource.
 	ReplaceOnChanges []string `json:"replaceOnChanges,omitempty"`
+	// Aliases are URNs the resource was known by before, which the engine
+	// reads as this resource rather than one to delete.
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Name is the resource's logical name, the last part of its URN.

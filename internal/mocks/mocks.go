@@ -4,9 +4,11 @@
 package mocks
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 // AccountID is the fake AWS account every ARN is in.
@@ -51,6 +54,9 @@ type Registration struct {
 	ReplaceOnChanges                      []string
 	Protect, RetainOnDelete               bool
 	Version                               string
+	// Aliases are the URNs the resource declares it was known by before
+	// (pulumi.Aliases), resolved as the engine resolves them.
+	Aliases []string
 }
 
 // Monitor records registrations and answers calls.
@@ -97,6 +103,9 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		reg.Parent = args.ReadRPC.GetParent()
 	}
 	reg.URN = m.urn(reg.Parent, reg.Type, reg.Name)
+	if rpc := args.RegisterRPC; rpc != nil {
+		reg.Aliases = m.aliases(reg, rpc)
+	}
 
 	outs := args.Inputs.Copy()
 	id := ""
@@ -170,6 +179,32 @@ func (m *Monitor) urn(parent, typ, name string) string {
 		parentType = p.QualifiedType()
 	}
 	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
+}
+
+// aliases resolves a registration's aliases to URNs: a full URN as given, a spec
+// by its fields, each unset one taken from the resource itself (its name, type
+// and parent), as the engine does.
+func (m *Monitor) aliases(reg Registration, rpc *pulumirpc.RegisterResourceRequest) []string {
+	out := slices.Clone(rpc.GetAliasURNs())
+	for _, a := range rpc.GetAliases() {
+		if urn := a.GetUrn(); urn != "" {
+			out = append(out, urn)
+			continue
+		}
+		spec := a.GetSpec()
+		if spec == nil {
+			continue
+		}
+		name, typ, parent := cmp.Or(spec.GetName(), reg.Name), cmp.Or(spec.GetType(), reg.Type), reg.Parent
+		switch {
+		case spec.GetNoParent():
+			parent = ""
+		case spec.GetParentUrn() != "":
+			parent = spec.GetParentUrn()
+		}
+		out = append(out, m.urn(parent, typ, name))
+	}
+	return out
 }
 
 // StackURN is the root stack resource's URN.

@@ -142,7 +142,7 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 			Inputs:  plainMap(r.Inputs),
 			Outputs: plainMap(r.Outputs),
 			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: r.Dependencies, IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
-			Provider: r.Provider,
+			Provider: r.Provider, Aliases: r.Aliases,
 		}
 		if res.Parent == "" {
 			res.Parent = stackURN
