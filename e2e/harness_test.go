@@ -116,6 +116,9 @@ type emulator struct {
 	log      string
 	// calls is the file the emulator records every API call in.
 	calls string
+	// faults is the file the launcher reads, at each call, the faults to
+	// inject from (moto/launch.py, inject_faults); it logs each to faults.json.log.
+	faults string
 	// python runs moto and the policy evaluator.
 	python string
 }
@@ -164,12 +167,17 @@ func startMoto(logDir string) (*emulator, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	calls := filepath.Join(logDir, "calls.jsonl")
 	_ = os.Remove(calls)
-	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=1", "FARGO_E2E_CALLS="+calls)
+	faults := filepath.Join(logDir, "faults.json")
+	_ = os.Remove(faults + ".log")
+	if err := os.WriteFile(faults, nil, 0o644); err != nil {
+		return nil, err
+	}
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=1", "FARGO_E2E_CALLS="+calls, "FARGO_E2E_FAULTS="+faults)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting moto (%s moto/launch.py): %w", python, err)
 	}
-	e := &emulator{cmd: cmd, endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), log: logPath, calls: calls, python: python}
+	e := &emulator{cmd: cmd, endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), log: logPath, calls: calls, faults: faults, python: python}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(e.endpoint + "/moto-api/"); err == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
 	"github.com/fargo-dev/fargo/outputs"
 )
@@ -158,9 +160,16 @@ func (s *suite) judgeStack(t *testing.T, stack string) string {
 		t.Errorf("%s exports %d GitHub roles, want %d (fargo:github set: %v)", stack, roles, want, cfg.Github != nil)
 	}
 	if cfg.Budget != nil {
-		budget := s.aws(t, "budgets", "describe-budget", "--account-id", "123456789012", "--budget-name", config.BudgetName(cfg.Project, stack))
-		if !strings.Contains(budget, fmt.Sprintf(`"Amount": "%g`, cfg.Budget.MonthlyLimit)) {
-			t.Errorf("%s's budget is not %g USD a month: %s", stack, cfg.Budget.MonthlyLimit, budget)
+		var budget struct {
+			Budget struct {
+				BudgetLimit struct{ Amount, Unit string }
+			}
+		}
+		if err := json.Unmarshal([]byte(s.aws(t, "budgets", "describe-budget", "--account-id", mocks.AccountID, "--budget-name", config.BudgetName(cfg.Project, stack))), &budget); err != nil {
+			t.Fatal(err)
+		}
+		if amount, err := strconv.ParseFloat(budget.Budget.BudgetLimit.Amount, 64); err != nil || amount != cfg.Budget.MonthlyLimit || budget.Budget.BudgetLimit.Unit != "USD" {
+			t.Errorf("%s's budget is %+v, its stack file says %g USD a month", stack, budget.Budget.BudgetLimit, cfg.Budget.MonthlyLimit)
 		}
 	}
 	return fmt.Sprintf("judged against its stack file: %d services (%s), nat %s over %d zones, alarms %v, schedule %v, domain %v, %d tables, GitHub roles %d",
@@ -179,8 +188,8 @@ func (s *suite) judgeService(t *testing.T, stack string, cfg *config.Config, exp
 	}
 	wantPrivate := cfg.Network.Nat != config.NatNone
 	for _, id := range live.NetworkConfig.Awsvpc.Subnets {
-		if private[id] != wantPrivate {
-			t.Errorf("%s: nat=%s, yet %s runs in %s (private=%v)", stack, cfg.Network.Nat, svc.Name, id, private[id])
+		if isPrivate, known := private[id]; !known || isPrivate != wantPrivate {
+			t.Errorf("%s: nat=%s, yet %s runs in %s (private=%v, one of the stack's subnets=%v)", stack, cfg.Network.Nat, svc.Name, id, isPrivate, known)
 		}
 	}
 	if n := len(live.NetworkConfig.Awsvpc.Subnets); n != cfg.Network.AvailabilityZones {
@@ -459,7 +468,7 @@ func (s *suite) judgeDomain(t *testing.T, stack string, cfg *config.Config, exp 
 			continue
 		}
 		records := s.aws(t, "route53", "list-resource-record-sets", "--hosted-zone-id", z.Id)
-		found = strings.Contains(records, `"Name": "`+cfg.Domain.Name()+`."`)
+		found = found || strings.Contains(records, `"Name": "`+cfg.Domain.Name()+`."`)
 	}
 	if !found {
 		t.Errorf("%s: no record for %s in the zone %s", stack, cfg.Domain.Name(), cfg.Domain.Zone)

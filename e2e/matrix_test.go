@@ -218,62 +218,104 @@ func matrixCoverage(configs map[string]*config.Config) map[string][]string {
 	return coverage
 }
 
-// matrixParallelism is how many matrix stacks deploy at once beside the shipped
-// stacks' scenarios: FARGO_E2E_MATRIX_PARALLEL, default 2.
-func matrixParallelism(t *testing.T) int {
-	v := os.Getenv("FARGO_E2E_MATRIX_PARALLEL")
+// sideParallelism is how many side lines (the matrix's stacks and the other
+// scenarios on an account of their own) run at once beside the shipped stacks'
+// scenarios: FARGO_E2E_SIDE_PARALLEL, default 2.
+func sideParallelism(t *testing.T) int {
+	v := os.Getenv("FARGO_E2E_SIDE_PARALLEL")
 	if v == "" {
 		return 2
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		t.Fatalf("FARGO_E2E_MATRIX_PARALLEL=%q: give a whole number from 1", v)
+		t.Fatalf("FARGO_E2E_SIDE_PARALLEL=%q: give a whole number from 1", v)
 	}
 	return n
 }
 
-// runMatrix starts the matrix's stacks beside the caller and returns a function
-// that waits for them. Each stack is one subtest, matrix/<stack>, and one entry
-// of the report.
-func (s *suite) runMatrix(t *testing.T, tools *tools, root string) (wait func()) {
-	stacks := matrixStacks()
-	slots := make(chan struct{}, matrixParallelism(t))
-	var wg sync.WaitGroup
+// sideLine is a scenario that needs an account and a backend of its own: it
+// runs on its own emulator, beside the shipped stacks' scenarios.
+type sideLine struct {
+	name string
+	run  func(t *testing.T, s *suite)
+}
+
+// matrixLines are the matrix's stacks as side lines; each records the config it
+// deployed in configs, for the report's coverage.
+func matrixLines(configs map[string]*config.Config, mu *sync.Mutex) []sideLine {
+	var lines []sideLine
+	for _, m := range matrixStacks() {
+		lines = append(lines, sideLine{"matrix/" + m.name, func(t *testing.T, s *suite) {
+			cfg := s.matrixStack(t, m)
+			mu.Lock()
+			defer mu.Unlock()
+			configs[m.name] = cfg
+		}})
+	}
+	return lines
+}
+
+// runSideLines starts the side lines (the configuration matrix, and the
+// scenarios of lines) beside the caller and returns a function that waits for
+// them. Each is one subtest and one entry of the report.
+func (s *suite) runSideLines(t *testing.T, tools *tools, root string, lines ...sideLine) (wait func()) {
 	var mu sync.Mutex
 	configs := map[string]*config.Config{}
-	for _, m := range stacks {
+	lines = append(append(matrixLines(configs, &mu), faultLines()...), lines...)
+	slots := make(chan struct{}, sideParallelism(t))
+	var wg sync.WaitGroup
+	for _, line := range lines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			start := time.Now()
-			var ms *suite
-			name := "matrix/" + m.name
-			ok := t.Run(name, func(t *testing.T) {
-				ms = newSuite(t, tools, filepath.Join(root, "matrix-"+m.name))
-				cfg := ms.matrixStack(t, m)
-				mu.Lock()
-				configs[m.name] = cfg
-				mu.Unlock()
-				ms.checkTypeWarnings(t)
+			ran := false
+			var ls *suite
+			ok := t.Run(line.name, func(t *testing.T) {
+				ran = true
+				ls = newSuite(t, tools, filepath.Join(root, strings.ReplaceAll(line.name, "/", "-")))
+				line.run(t, ls)
+				ls.checkTypeWarnings(t)
 			})
-			if ms == nil { // filtered out by -run
+			if !ran { // filtered out by -run
 				return
 			}
-			s.record(scenarioResult{Name: name, Passed: ok, Seconds: time.Since(start).Round(100 * time.Millisecond).Seconds(),
-				Detail: strings.Join(ms.details[t.Name()+"/"+name], "; ")})
-			if n, found := ms.report.Resources[m.name]; found {
-				s.recordResources(name, n)
+			result := scenarioResult{Name: line.name, Passed: ok, Seconds: time.Since(start).Round(100 * time.Millisecond).Seconds()}
+			if ls == nil { // its emulator or project did not start
+				s.record(result)
+				return
+			}
+			result.Detail = strings.Join(ls.details[t.Name()+"/"+line.name], "; ")
+			s.record(result)
+			for stack, n := range ls.report.Resources {
+				key := line.name
+				if len(ls.report.Resources) > 1 {
+					key += " " + stack
+				}
+				s.recordResources(key, n)
 			}
 		}()
 	}
-	return func() {
-		wg.Wait()
-		s.reportMu.Lock()
-		defer s.reportMu.Unlock()
-		s.report.Coverage = matrixCoverage(configs)
+	var once sync.Once
+	return func() { once.Do(func() { s.finishSideLines(t, &wg, configs) }) }
+}
+
+// finishSideLines waits for the side lines and reports the matrix's coverage.
+func (s *suite) finishSideLines(t *testing.T, wg *sync.WaitGroup, configs map[string]*config.Config) {
+	wg.Wait()
+	if len(configs) == 0 {
+		return
 	}
+	// The shipped stack files count too, as they were before any scenario edited them.
+	shipped := &suite{project: &project{dir: ".."}}
+	for _, stack := range []string{"dev", "prod"} {
+		configs[stack] = shipped.stackConfig(t, stack)
+	}
+	s.reportMu.Lock()
+	defer s.reportMu.Unlock()
+	s.report.Coverage = matrixCoverage(configs)
 }
 
 // matrixStack deploys one matrix stack fresh, compares it with its offline plan,

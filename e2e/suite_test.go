@@ -40,7 +40,7 @@ type report struct {
 	Scenarios []scenarioResult `json:"scenarios"`
 	Resources map[string]int   `json:"resources"`
 	// Coverage maps each value the configuration matrix must hold to the
-	// matrix stacks that held it.
+	// stacks that held it: the matrix's, and the shipped dev and prod.
 	Coverage map[string][]string `json:"coverage,omitempty"`
 }
 
@@ -129,7 +129,11 @@ func (s *suite) note(t *testing.T, format string, args ...any) {
 // scenario runs one named scenario, records it, and reports whether it passed.
 func (s *suite) scenario(name string, fn func(t *testing.T)) bool {
 	start := time.Now()
-	ok := s.t.Run(name, fn)
+	ran := false
+	ok := s.t.Run(name, func(t *testing.T) { ran = true; fn(t) })
+	if !ran { // filtered out by -run
+		return ok
+	}
 	full := s.t.Name() + "/" + name
 	s.record(scenarioResult{
 		Name: name, Passed: ok, Seconds: time.Since(start).Round(100 * time.Millisecond).Seconds(),
@@ -274,11 +278,6 @@ func TestEndToEnd(t *testing.T) {
 	s := newSuite(t, tools, root)
 	t.Cleanup(func() { s.writeReport(t) })
 
-	// The configuration matrix deploys beside the shipped stacks, each matrix
-	// stack on its own emulator and backend; the shipped stacks' scenarios build
-	// on each other and run in order.
-	matrixDone := s.runMatrix(t, tools, root)
-
 	// Dev's own schedule (Seoul nights and weekends) would decide by the hour the
 	// suite runs whether dev is awake: the suite pins one to the clock instead.
 	s.setSchedule(t, "dev", false)
@@ -289,6 +288,13 @@ func TestEndToEnd(t *testing.T) {
 	for _, name := range adminSecrets {
 		s.aws(t, "ssm", "put-parameter", "--name", name, "--type", "SecureString", "--value", "e2e-"+strings.ReplaceAll(name, "/", "-"))
 	}
+
+	// The side lines (the configuration matrix, the upgrade, the faults) run
+	// beside the shipped stacks, each on its own emulator and backend; the
+	// shipped stacks' scenarios build on each other and run in order. The side
+	// lines must end before this test does, even when it stops early.
+	sideDone := s.runSideLines(t, tools, root, sideLine{"dev/upgrade", func(t *testing.T, ls *suite) { ls.devUpgrade(t) }})
+	defer sideDone()
 
 	scenarios := []struct {
 		name string
@@ -317,7 +323,7 @@ func TestEndToEnd(t *testing.T) {
 			break
 		}
 	}
-	matrixDone()
+	sideDone()
 	s.checkTypeWarnings(t)
 }
 
@@ -362,7 +368,9 @@ func (s *suite) writeReport(t *testing.T) {
 	if path == "" {
 		return
 	}
+	s.reportMu.Lock()
 	data, _ := json.MarshalIndent(s.report, "", "  ")
+	s.reportMu.Unlock()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Error(err)
 	}

@@ -111,39 +111,48 @@ func readLock(t *testing.T) []lockEntry {
 	return out
 }
 
-// breakingSections returns the text of every "### Breaking" section of the CHANGELOG.
-func breakingSections(t *testing.T) string {
+// breakingSections returns the text of the CHANGELOG's "### Breaking" sections:
+// the Unreleased section's only, or every release's too.
+func breakingSections(t *testing.T, everyRelease bool) string {
 	t.Helper()
 	data, err := os.ReadFile("../CHANGELOG.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	in := false
+	release, in := "", false
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "#") {
-			in = strings.TrimSpace(line) == "### Breaking"
-			continue
-		}
-		if in {
+		switch {
+		case strings.HasPrefix(line, "## "):
+			release, in = line, false
+		case strings.HasPrefix(line, "#"):
+			in = strings.TrimSpace(line) == "### Breaking" && (everyRelease || release == "## Unreleased")
+		case in:
 			b.WriteString(line + "\n")
 		}
 	}
 	return b.String()
 }
 
-// resourcePart is a URN without its stack and project: the part a CHANGELOG
-// names, the same for every stack.
+// names reports whether a Breaking text names a URN's resource part, in
+// backquotes as the CHANGELOG writes code.
+func names(breaking, urn string) bool {
+	return strings.Contains(breaking, "`"+resourcePart(urn)+"`")
+}
+
 var urnPrefix = regexp.MustCompile(`^urn:pulumi:[^:]+::[^:]+::`)
 
+// resourcePart is a URN without its stack and project: the part a CHANGELOG
+// names, the same for every stack.
 func resourcePart(urn string) string { return urnPrefix.ReplaceAllString(urn, "") }
 
 // judgeLock compares the locked URNs with the current ones: a locked URN may
 // disappear only when a current resource declares it as an alias or the
-// CHANGELOG's Breaking section names it; a stateful resource may change its
-// identity or be replaced on a change of its inputs only when named there too;
-// every current URN must be locked.
-func judgeLock(locked, current []lockEntry, aliases map[string]map[string]bool, currentRes map[string]*graph.Export, breaking string) (problems []string) {
+// Unreleased section's Breaking names it; a stateful resource may change its
+// identity only when named there too, and be replaced on a change of its
+// inputs only when some release's Breaking names it; every current URN must be
+// locked.
+func judgeLock(locked, current []lockEntry, aliases map[string]map[string]bool, currentRes map[string]*graph.Export, unreleased, everyRelease string) (problems []string) {
 	now := map[string]lockEntry{}
 	for _, e := range current {
 		now[e.variant+" "+e.urn] = e
@@ -152,12 +161,13 @@ func judgeLock(locked, current []lockEntry, aliases map[string]map[string]bool, 
 	for _, e := range locked {
 		was[e.variant+" "+e.urn] = true
 		c, ok := now[e.variant+" "+e.urn]
-		named := strings.Contains(breaking, resourcePart(e.urn))
+		named := names(unreleased, e.urn)
 		switch {
 		case !ok && !aliases[e.variant][e.urn] && !named:
-			problems = append(problems, fmt.Sprintf("%s: %s is gone: Pulumi would delete it and create another; declare pulumi.Aliases with this URN, or name %q under the CHANGELOG's ### Breaking", e.variant, e.urn, resourcePart(e.urn)))
-		case ok && c.identity != e.identity && !named:
-			problems = append(problems, fmt.Sprintf("%s: stateful %s changes %q to %q: AWS would replace it; name %q under the CHANGELOG's ### Breaking", e.variant, e.urn, e.identity, c.identity, resourcePart(e.urn)))
+			problems = append(problems, fmt.Sprintf("%s: %s is gone: Pulumi would delete it and create another; declare pulumi.Aliases with this URN, or name `%s` under the CHANGELOG's Unreleased ### Breaking", e.variant, e.urn, resourcePart(e.urn)))
+		// An identity not recorded (its type was not stateful then) is no change.
+		case ok && e.identity != "" && c.identity != e.identity && !named:
+			problems = append(problems, fmt.Sprintf("%s: stateful %s changes %q to %q: AWS would replace it; name `%s` under the CHANGELOG's Unreleased ### Breaking", e.variant, e.urn, e.identity, c.identity, resourcePart(e.urn)))
 		}
 	}
 	for _, e := range current {
@@ -168,8 +178,8 @@ func judgeLock(locked, current []lockEntry, aliases map[string]map[string]bool, 
 	for variant, exp := range currentRes {
 		for i := range exp.Deployment.Resources {
 			r := &exp.Deployment.Resources[i]
-			if _, stateful := infra.StatefulTypes[r.Type]; stateful && len(r.ReplaceOnChanges) > 0 && !strings.Contains(breaking, resourcePart(r.URN)) {
-				problems = append(problems, fmt.Sprintf("%s: stateful %s is replaced on changes of %v: name %q under the CHANGELOG's ### Breaking", variant, r.URN, r.ReplaceOnChanges, resourcePart(r.URN)))
+			if _, stateful := infra.StatefulTypes[r.Type]; stateful && len(r.ReplaceOnChanges) > 0 && !names(everyRelease, r.URN) {
+				problems = append(problems, fmt.Sprintf("%s: stateful %s is replaced on changes of %v: name `%s` under the CHANGELOG's ### Breaking", variant, r.URN, r.ReplaceOnChanges, resourcePart(r.URN)))
 			}
 		}
 	}
@@ -187,7 +197,7 @@ func TestURNsAreLocked(t *testing.T) {
 	if _, err := os.Stat(urnLockPath); err == nil || !*updateURNs {
 		locked = readLock(t)
 	}
-	problems := judgeLock(locked, current, aliases, variants, breakingSections(t))
+	problems := judgeLock(locked, current, aliases, variants, breakingSections(t, false), breakingSections(t, true))
 	if *updateURNs {
 		var gone []string
 		for _, p := range problems {
@@ -241,21 +251,28 @@ func TestURNLockRefusesWhatBreaksAStack(t *testing.T) {
 		}
 		return out
 	}
+	// A type made stateful after the lock was written has no identity recorded.
+	if problems := judgeLock(renamed(vpc, ""), locked, aliases, dev, "", ""); len(problems) > 0 {
+		t.Errorf("a newly stateful type's first identity is refused: %v", problems)
+	}
 	for _, c := range []struct {
 		name     string
 		current  []lockEntry
 		aliases  map[string]map[string]bool
-		breaking string
+		breaking string // the Unreleased section's Breaking
+		released string // an earlier release's Breaking
 		want     string // a fragment of the one problem, "" for none
 	}{
-		{"unchanged", locked, aliases, "", ""},
-		{"a table's URN gone", without(table), aliases, "", table + " is gone"},
-		{"gone, but aliased", without(table), map[string]map[string]bool{"dev": {table: true}}, "", ""},
-		{"gone, named as breaking", without(table), aliases, "- replaces fargo:infra:Database$aws:dynamodb/table:Table::data-posts\n", ""},
-		{"a VPC's range changed", renamed(vpc, "cidrBlock=10.9.0.0/16"), aliases, "", "changes \"cidrBlock=10.0.0.0/16\" to \"cidrBlock=10.9.0.0/16\""},
-		{"a new URN", append(slices.Clone(locked), lockEntry{"dev", "urn:pulumi:dev::fargo::aws:s3/bucket:Bucket::new", ""}), aliases, "", "is not in"},
+		{"unchanged", locked, aliases, "", "", ""},
+		{"a table's URN gone", without(table), aliases, "", "", table + " is gone"},
+		{"gone, but aliased", without(table), map[string]map[string]bool{"dev": {table: true}}, "", "", ""},
+		{"gone, named as breaking", without(table), aliases, "- replaces `fargo:infra:Database$aws:dynamodb/table:Table::data-posts`\n", "", ""},
+		{"gone, named by an earlier release only", without(table), aliases, "", "- replaces `fargo:infra:Database$aws:dynamodb/table:Table::data-posts`\n", table + " is gone"},
+		{"gone, another table named", without(table), aliases, "- replaces `fargo:infra:Database$aws:dynamodb/table:Table::data-posts-archive`\n", "", table + " is gone"},
+		{"a VPC's range changed", renamed(vpc, "cidrBlock=10.9.0.0/16"), aliases, "", "", "changes \"cidrBlock=10.0.0.0/16\" to \"cidrBlock=10.9.0.0/16\""},
+		{"a new URN", append(slices.Clone(locked), lockEntry{"dev", "urn:pulumi:dev::fargo::aws:s3/bucket:Bucket::new", ""}), aliases, "", "", "is not in"},
 	} {
-		problems := judgeLock(locked, c.current, c.aliases, dev, c.breaking)
+		problems := judgeLock(locked, c.current, c.aliases, dev, c.breaking, c.breaking+c.released)
 		switch {
 		case c.want == "" && len(problems) > 0:
 			t.Errorf("%s: refused: %v", c.name, problems)

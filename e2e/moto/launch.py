@@ -380,6 +380,90 @@ def record_calls():
     responses.BaseResponse.call_action = recorded
 
 
+def inject_faults():
+    """Not a gap: when FARGO_E2E_FAULTS names a file, each call reads it (a JSON
+    object; absent or empty means no fault) and fails or waits as it says, the
+    way AWS does under load: {"throttle": fraction} answers that share of calls
+    with the service's throttling error (ThrottlingException in the JSON
+    protocols, Throttling in the query ones, RequestLimitExceeded in EC2's, all
+    400 or 503 as AWS sends them, which the SDK retries); {"serverError":
+    {"action": name, "fraction": f}} answers that share of one action's calls
+    with a 500; {"delay": {action: seconds}} holds an action's calls that long
+    before serving them; {"userAgent": text} limits the faults to the calls whose
+    User-Agent holds that text (the provider's hold "terraform"). Each fault is appended to <file>.log as one JSON line,
+    so the suite can count what its operations survived. S3 is left alone."""
+    import json
+    import os
+    import random
+    import threading
+    import time
+
+    from moto.core import responses
+
+    path = os.environ.get("FARGO_E2E_FAULTS")
+    if not path:
+        return
+    lock = threading.Lock()
+    draw = random.Random(27)
+    call_action = responses.BaseResponse.call_action
+
+    def faults():
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+            return json.loads(text) if text else {}
+        except (OSError, ValueError):
+            return {}
+
+    def error(self, status, code, message):
+        service = getattr(self, "service_name", "") or ""
+        headers = {"x-amzn-ErrorType": code, "x-amzn-RequestId": "fargo-e2e-fault"}
+        if "json" in (self.headers.get("Content-Type") or "") or self.headers.get("X-Amz-Target"):
+            headers["Content-Type"] = "application/x-amz-json-1.1"
+            return status, headers, json.dumps({"__type": code, "message": message})
+        headers["Content-Type"] = "text/xml"
+        if service == "ec2":
+            return status, headers, ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>%s</Code>"
+                                     "<Message>%s</Message></Error></Errors><RequestID>fargo-e2e-fault</RequestID></Response>" % (code, message))
+        return status, headers, ("<ErrorResponse><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error>"
+                                 "<RequestId>fargo-e2e-fault</RequestId></ErrorResponse>" % ("Receiver" if status >= 500 else "Sender", code, message))
+
+    def note(kind, action):
+        with lock, open(path + ".log", "a") as f:
+            f.write(json.dumps({"fault": kind, "action": action}) + "\n")
+
+    def faulty(self):
+        plan = faults()
+        service = getattr(self, "service_name", "") or ""
+        agent = (self.headers.get("User-Agent") or "").lower()
+        if not plan or service == "s3" or plan.get("userAgent", "").lower() not in agent:
+            return call_action(self)
+        try:
+            action = self._get_action()
+        except Exception:  # noqa: BLE001 - a call without an action is served as is
+            return call_action(self)
+        wait = (plan.get("delay") or {}).get(action)
+        if wait:
+            note("delay", action)
+            time.sleep(float(wait))
+        with lock:
+            roll = draw.random()
+        server = plan.get("serverError") or {}
+        if server.get("action") == action and roll < float(server.get("fraction", 1)):
+            note("serverError", action)
+            code = "InternalError" if service == "ec2" else "InternalFailure"
+            return error(self, 500, code, "We encountered an internal error. Please try again.")
+        if roll < float(plan.get("throttle", 0)):
+            note("throttle", action)
+            if service == "ec2":
+                return error(self, 503, "RequestLimitExceeded", "Request limit exceeded.")
+            json_protocol = "json" in (self.headers.get("Content-Type") or "") or self.headers.get("X-Amz-Target")
+            return error(self, 400, "ThrottlingException" if json_protocol else "Throttling", "Rate exceeded")
+        return call_action(self)
+
+    responses.BaseResponse.call_action = faulty
+
+
 PATCHES = [
     patch_application_autoscaling_tags,
     patch_deregister_missing_target,
@@ -395,6 +479,7 @@ PATCHES = [
     patch_instance_groups_from_interface,
     patch_sns_email_pending,
     record_calls,
+    inject_faults,
 ]
 
 if __name__ == "__main__":

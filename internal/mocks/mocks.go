@@ -181,9 +181,11 @@ func (m *Monitor) urn(parent, typ, name string) string {
 	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
 }
 
-// aliases resolves a registration's aliases to URNs: a full URN as given, a spec
-// by its fields, each unset one taken from the resource itself (its name, type
-// and parent), as the engine does.
+// aliases resolves a registration's own aliases to URNs: a full URN as given, a
+// spec by its fields, each unset one taken from the resource itself (its name,
+// type and parent). The aliases a child inherits from an aliased parent, which
+// the engine derives, are not: a renamed component's children then show as gone
+// to the URN lock, which errs on the safe side.
 func (m *Monitor) aliases(reg Registration, rpc *pulumirpc.RegisterResourceRequest) []string {
 	out := slices.Clone(rpc.GetAliasURNs())
 	for _, a := range rpc.GetAliases() {

@@ -176,7 +176,7 @@ func Summary(r *graph.Resource) string {
 		add("scanOnPush", in("imageScanningConfiguration", "scanOnPush"))
 		add("forceDelete", in("forceDelete"))
 	case "aws:lb/loadBalancer:LoadBalancer":
-		add("subnets", len(r.List("subnets")))
+		add("subnets", len(r.LoadBalancerSubnets()))
 		add("deletionProtection", in("enableDeletionProtection"))
 		add("dropInvalidHeaders", in("dropInvalidHeaderFields"))
 	case "aws:lb/targetGroup:TargetGroup":
