@@ -90,17 +90,11 @@ func (s *suite) orphans(t *testing.T, stack string) []string {
 			known[arn] = true
 		}
 	}
-	var tagged struct {
-		ResourceTagMappingList []struct{ ResourceARN string }
-	}
-	if err := json.Unmarshal([]byte(s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key="+config.TagStack+",Values="+stack)), &tagged); err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, r := range tagged.ResourceTagMappingList {
-		id := r.ResourceARN[strings.LastIndexAny(r.ResourceARN, "/:")+1:]
-		if !known[r.ResourceARN] && !known[id] && !s.gone(t, r.ResourceARN) {
-			out = append(out, r.ResourceARN)
+	for _, arn := range s.taggedFor(t, stack) {
+		id := arn[strings.LastIndexAny(arn, "/:")+1:]
+		if !known[arn] && !known[id] && !s.gone(t, arn) {
+			out = append(out, arn)
 		}
 	}
 	return out

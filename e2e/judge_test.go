@@ -56,31 +56,28 @@ func serviceNames(cfg *config.Config) []string {
 func (s *suite) matchesPlan(t *testing.T, stack string, real *graph.Export) int {
 	t.Helper()
 	planned := s.offlinePlan(t, stack)
-	got, want := resourceKeys(real), resourceKeys(planned)
-	onlyReal, onlyPlan := diffKeys(got, want)
-	for _, k := range onlyReal {
-		t.Errorf("%s: deployed but not in the offline plan: %s", stack, k)
-	}
-	for _, k := range onlyPlan {
-		t.Errorf("%s: in the offline plan but not deployed: %s", stack, k)
-	}
-	realCost, planCost := costLines(t, real), costLines(t, planned)
-	onlyReal, onlyPlan = diffKeys(realCost, planCost)
-	for _, k := range onlyReal {
-		t.Errorf("%s: the deployed stack is priced %s, which the offline plan does not price", stack, k)
-	}
-	for _, k := range onlyPlan {
-		t.Errorf("%s: the offline plan prices %s, which the deployed stack is not", stack, k)
-	}
-	realChecks, planChecks := checkVerdicts(t, real), checkVerdicts(t, planned)
-	onlyReal, onlyPlan = diffKeys(realChecks, planChecks)
-	for _, k := range onlyReal {
-		t.Errorf("%s: on the deployed stack a check finds %s, which it does not find on the offline plan", stack, k)
-	}
-	for _, k := range onlyPlan {
-		t.Errorf("%s: on the offline plan a check finds %s, which it does not find on the deployed stack", stack, k)
-	}
+	got := resourceKeys(real)
+	differences(t, got, resourceKeys(planned), stack+": deployed but not in the offline plan: %s", stack+": in the offline plan but not deployed: %s")
+	differences(t, costLines(t, real), costLines(t, planned),
+		stack+": the deployed stack is priced %s, which the offline plan does not price",
+		stack+": the offline plan prices %s, which the deployed stack is not")
+	differences(t, checkVerdicts(t, real), checkVerdicts(t, planned),
+		stack+": on the deployed stack a check finds %s, which it does not find on the offline plan",
+		stack+": on the offline plan a check finds %s, which it does not find on the deployed stack")
 	return len(got)
+}
+
+// differences reports each line only the deployed stack has (onlyReal, a format
+// for it) and each only its plan has (onlyPlan).
+func differences(t *testing.T, real, planned []string, onlyReal, onlyPlan string) {
+	t.Helper()
+	inReal, inPlan := diffKeys(real, planned)
+	for _, k := range inReal {
+		t.Errorf(onlyReal, k)
+	}
+	for _, k := range inPlan {
+		t.Errorf(onlyPlan, k)
+	}
 }
 
 // costLines are an estimate's lines, as what each resource is priced by.

@@ -372,7 +372,7 @@ func (s *suite) matrixStack(t *testing.T, m matrixStack) *config.Config {
 func (s *suite) accountSetup(t *testing.T, cfg *config.Config) {
 	t.Helper()
 	if cfg.Github != nil && !cfg.Github.CreateOidcProvider {
-		s.aws(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
+		s.createOidcProvider(t)
 	}
 	for _, svc := range cfg.Services {
 		for _, param := range svc.Secrets {

@@ -282,12 +282,7 @@ func TestEndToEnd(t *testing.T) {
 	// suite runs whether dev is awake: the suite pins one to the clock instead.
 	s.setSchedule(t, "dev", false)
 
-	// The administrator's one-time account setup the README describes: the OIDC
-	// provider, and each stack's secrets.
-	s.aws(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
-	for _, name := range adminSecrets {
-		s.aws(t, "ssm", "put-parameter", "--name", name, "--type", "SecureString", "--value", "e2e-"+strings.ReplaceAll(name, "/", "-"))
-	}
+	s.adminSetup(t)
 
 	// The side lines (the configuration matrix, the upgrade, the faults) run
 	// beside the shipped stacks, each on its own emulator and backend; the
@@ -352,6 +347,23 @@ func newSuite(t *testing.T, tools *tools, root string) *suite {
 	return &suite{t: t, ctx: context.Background(), project: proj, stacks: map[string]*auto.Stack{},
 		report: &report{Resources: map[string]int{}}, reportMu: &sync.Mutex{}, details: map[string][]string{},
 		admin: adminCalls{ranges: map[string][][2]int{}, tags: map[string]map[string]string{}, scalableTargets: map[string]string{}, associations: map[string][]string{}}}
+}
+
+// adminSetup is the administrator's one-time account setup the README
+// describes for the shipped stacks: the OIDC provider, and each stack's secrets.
+func (s *suite) adminSetup(t *testing.T) {
+	t.Helper()
+	s.createOidcProvider(t)
+	for _, name := range adminSecrets {
+		s.aws(t, "ssm", "put-parameter", "--name", name, "--type", "SecureString", "--value", "e2e-"+strings.ReplaceAll(name, "/", "-"))
+	}
+}
+
+// createOidcProvider creates the account's GitHub OIDC provider, which every
+// stack's CI roles trust.
+func (s *suite) createOidcProvider(t *testing.T) {
+	t.Helper()
+	s.aws(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
 }
 
 // checkTypeWarnings fails when an operation left a type warning: with the type
@@ -965,21 +977,28 @@ func (s *suite) leftovers(t *testing.T, stack string) []string {
 			left = append(left, "SSM parameter "+p.Name)
 		}
 	}
-	tagged := s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key="+config.TagStack+",Values="+stack)
-	var resources struct {
-		ResourceTagMappingList []struct {
-			ResourceARN string `json:"ResourceARN"`
-		} `json:"ResourceTagMappingList"`
-	}
-	if err := json.Unmarshal([]byte(tagged), &resources); err != nil {
-		t.Fatalf("the account's tagged resources cannot be read, so nothing proves %s left none: %v", stack, err)
-	}
-	for _, r := range resources.ResourceTagMappingList {
-		if !s.gone(t, r.ResourceARN) {
-			left = append(left, r.ResourceARN)
+	for _, arn := range s.taggedFor(t, stack) {
+		if !s.gone(t, arn) {
+			left = append(left, arn)
 		}
 	}
 	return left
+}
+
+// taggedFor lists the ARNs the account's tagging API holds for a stack's tag.
+func (s *suite) taggedFor(t *testing.T, stack string) []string {
+	t.Helper()
+	var resources struct {
+		ResourceTagMappingList []struct{ ResourceARN string }
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key="+config.TagStack+",Values="+stack)), &resources); err != nil {
+		t.Fatalf("the account's tagged resources for %s cannot be read: %v", stack, err)
+	}
+	var arns []string
+	for _, r := range resources.ResourceTagMappingList {
+		arns = append(arns, r.ResourceARN)
+	}
+	return arns
 }
 
 // gone reports whether a tagged resource is only a deleted one that AWS keeps

@@ -402,11 +402,7 @@ func (s *suite) devUpgrade(t *testing.T) {
 		}
 	}
 	s.setSchedule(t, "dev", false)
-	// The administrator's one-time account setup (README, "Deploying for real").
-	s.aws(t, "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com", "--client-id-list", "sts.amazonaws.com")
-	for _, name := range adminSecrets {
-		s.aws(t, "ssm", "put-parameter", "--name", name, "--type", "SecureString", "--value", "e2e-"+strings.ReplaceAll(name, "/", "-"))
-	}
+	s.adminSetup(t)
 
 	start := time.Now()
 	bin := buildRelease(t, release)

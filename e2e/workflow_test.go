@@ -376,21 +376,13 @@ func (s *suite) pendingAlarmEmails(t *testing.T, stack string) string {
 	return string(data)
 }
 
-// aws runs an AWS CLI command against the emulator and returns its JSON output.
+// aws runs an AWS CLI command against the emulator and returns its JSON output;
+// a failed command stops the test.
 func (s *suite) aws(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("aws", append(args, "--output", "json")...)
-	cmd.Env = os.Environ()
-	for k, v := range s.awsEnv() {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	out, err := cmd.Output()
+	out, err := s.awsCall(args...)
 	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("aws %s: %v %s", strings.Join(args, " "), err, msg)
+		t.Fatal(err)
 	}
-	return string(out)
+	return out
 }
