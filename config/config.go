@@ -24,7 +24,7 @@ const Namespace = "fargo"
 
 // ConfigKeys lists every fargo config key the program reads, without the namespace.
 // A stack file that sets any other fargo key is refused.
-var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables", "github", "schedule", "alarms"}
+var ConfigKeys = []string{"network", "services", "registry", "cluster", "deletionProtection", "domain", "budget", "tables", "github", "schedule", "alarms", "previews", "previewOf", "preview"}
 
 // NatMode is how private subnets reach the internet: fargo:network.nat.
 type NatMode string
@@ -72,6 +72,14 @@ type Config struct {
 	// Alarms is fargo:alarms, nil when deployments roll back on the circuit
 	// breaker alone and nothing is e-mailed.
 	Alarms *AlarmsConfig
+	// Previews is fargo:previews, nil when the stack hosts no previews.
+	Previews *PreviewsConfig
+	// PreviewOf is fargo:previewOf, the stack a preview runs beside; empty for
+	// a stack that is not a preview. A preview's Services and Cluster come from
+	// its host (ResolvePreview), and its other sections are empty.
+	PreviewOf string
+	// Preview is fargo:preview, set on a preview only.
+	Preview *PreviewConfig
 
 	// now is the moment the configuration is judged at: a schedule must still
 	// fire after it.
@@ -410,15 +418,29 @@ func ParseConfigAt(project, stack string, get func(key string) (string, bool), n
 		errs = append(errs, errorf("aws:region", "%q is not an AWS region name like ap-northeast-2", region))
 	}
 	c.Region = region
+	if err := c.checkStackKind(get); err != nil {
+		return nil, errors.Join(append(errs, err)...)
+	}
+	if of, _ := get(fullKey("previewOf")); of != "" {
+		// A preview's services and the rest come from its host (ResolvePreview).
+		for _, step := range []func(get func(string) (string, bool)) error{c.parsePreviewOf, c.parsePreview, c.parsePreviewTables} {
+			errs = append(errs, step(get))
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 
 	// Every step runs, so the user sees every mistake at once.
 	steps := []func(get func(string) (string, bool)) error{
 		c.parseNetwork, c.parseServices, c.parseRegistry, c.parseCluster,
-		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables, c.parseGithub, c.parseAlarms,
+		c.parseDeletionProtection, c.parseDomain, c.parseBudget, c.parseTables, c.parseGithub, c.parseAlarms, c.parsePreviews,
 	}
 	for _, step := range steps {
 		errs = append(errs, step(get))
 	}
+	errs = append(errs, c.checkPreviewRules())
 	// A service's schedule builds on the stack's, so it is judged only on a valid one.
 	if err := c.parseSchedule(get); err != nil {
 		errs = append(errs, err)

@@ -48,6 +48,12 @@ func (g GithubConfig) PreviewSubjects() []string {
 	return []string{fmt.Sprintf("repo:%s:pull_request", g.Repository)}
 }
 
+// PreviewsSubjects may assume the previews role: this repository's pull
+// requests, and its scheduled clean-up, which runs on the branch.
+func (g GithubConfig) PreviewsSubjects() []string {
+	return []string{fmt.Sprintf("repo:%s:pull_request", g.Repository), fmt.Sprintf("repo:%s:ref:refs/heads/%s", g.Repository, g.Branch)}
+}
+
 // RolloutSubjects may assume the rollout role: the app repositories' deploy jobs,
 // and this repository's own (a manual rollout or rollback by workflow_dispatch).
 func (g GithubConfig) RolloutSubjects() []string {

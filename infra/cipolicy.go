@@ -257,3 +257,112 @@ func (p PolicyScope) RolloutPolicy() awsiam.Document {
 		p.passTaskRoles(),
 	)...)
 }
+
+// PreviewHostResources are the host's resources its previews build on, which
+// the previews role may add to and nothing more.
+type PreviewHostResources struct {
+	// VpcID is the VPC previews' security groups are made in.
+	VpcID string
+	// LoadBalancerArn is the load balancer previews add their listeners to.
+	LoadBalancerArn string
+}
+
+// Actions of the previews role on what a preview owns that AWS names itself
+// (security groups, target groups, listeners and rules, scalable targets): held
+// to resources tagged as this host's previews'.
+var (
+	PreviewEc2Actions = []string{
+		"ec2:DeleteSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
+		"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:ModifySecurityGroupRules",
+		"ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+		"ec2:CreateTags", "ec2:DeleteTags",
+	}
+	PreviewLoadBalancerActions = []string{
+		"elasticloadbalancing:CreateListener", "elasticloadbalancing:CreateRule",
+		"elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+		"elasticloadbalancing:DeleteListener", "elasticloadbalancing:ModifyListener",
+		"elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities",
+		"elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
+	}
+	PreviewScalingActions = []string{
+		"application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+		"application-autoscaling:PutScheduledAction", "application-autoscaling:DeleteScheduledAction",
+		"application-autoscaling:TagResource", "application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource",
+	}
+)
+
+// PreviewsPolicy lets the preview workflow create, change and destroy its host's
+// previews (stacks pr<number> with fargo:previewOf the host) and push their
+// images, and nothing of any other stack's:
+//   - what a preview names (cluster, services, task definitions, log groups,
+//     image tag parameters, roles, tables) by the previews' names, fargo_pr*,
+//     which no other stack's names begin with (config.PreviewsNamePrefix);
+//   - what AWS names (security groups, target groups, listeners, rules, scalable
+//     targets): made only with the tags of this host's previews, and changed or
+//     deleted only when they carry them;
+//   - of the host's own, it may add security groups to its VPC and listeners to
+//     its load balancer, push images to its previews' repositories, and nothing
+//     else. A preview's rules go on its own listener (CreateRule authorizes
+//     the listener: PreviewOwned).
+//
+// It shares the deploy role's unscopable task definition actions
+// (DeployUnscopableActions).
+func (p PolicyScope) PreviewsPolicy(host PreviewHostResources) awsiam.Document {
+	previews := config.PreviewsNamePrefix(p.Project)
+	tagged := map[string]any{"aws:RequestTag/" + config.TagProject: p.Project, "aws:RequestTag/" + config.TagPreviewOf: p.Stack}
+	owned := map[string]any{"aws:ResourceTag/" + config.TagProject: p.Project, "aws:ResourceTag/" + config.TagPreviewOf: p.Stack}
+	listeners := strings.Replace(host.LoadBalancerArn, ":loadbalancer/", ":listener/", 1) + "/*"
+	rules := strings.Replace(host.LoadBalancerArn, ":loadbalancer/", ":listener-rule/", 1) + "/*"
+	return awsiam.Policy(
+		awsiam.Allow("Describe", DeployReadActions, "*"),
+		awsiam.Allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, "*"),
+		awsiam.Allow("PreviewRepositories", EcrPushActions, p.arn("ecr", "repository/"+config.PreviewRepositoryName(p.Project, p.Stack, "*"))),
+		awsiam.Allow("ImageTags", []string{
+			"ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter",
+			"ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
+		}, p.arn("ssm", "parameter/"+previews+"*")),
+		awsiam.Allow("Clusters", []string{
+			"ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters", "ecs:UpdateCluster", "ecs:UpdateClusterSettings",
+			"ecs:PutClusterCapacityProviders", "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:DescribeServices",
+			"ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
+		}, p.arn("ecs", "cluster/"+previews+"*"), p.arn("ecs", "service/"+previews+"*"), p.arn("ecs", "task-definition/"+previews+"*:*")),
+		awsiam.Allow("TaskDefinitions", DeployUnscopableActions, "*"),
+		awsiam.Allow("LogGroups", []string{
+			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+			"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup",
+		}, p.arn("logs", "log-group:/ecs/"+previews+"*")),
+		awsiam.Allow("Tables", []string{
+			"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:Describe*",
+			"dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:GetResourcePolicy",
+			"dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:ListTagsOfResource",
+		}, p.arn("dynamodb", "table/"+previews+"*")),
+		awsiam.Allow("TableKey", []string{"kms:DescribeKey"}, p.arn("kms", "key/*")).
+			When("StringEquals", map[string]any{"kms:RequestAlias": "alias/aws/dynamodb"}),
+		awsiam.Allow("Roles", []string{
+			"iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+			"iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+			"iam:ListRolePolicies", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription",
+		}, fmt.Sprintf("arn:aws:iam::%s:role/%s*", p.Account, previews)),
+		awsiam.Allow("PassRoles", []string{"iam:PassRole"}, fmt.Sprintf("arn:aws:iam::%s:role/%s*", p.Account, previews)).
+			When("StringEquals", map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+		awsiam.Allow("PreviewOwned", slices.Concat(PreviewEc2Actions, PreviewLoadBalancerActions, PreviewScalingActions), "*").
+			When("StringEquals", owned),
+		awsiam.Allow("NewSecurityGroups", []string{"ec2:CreateSecurityGroup"}, p.arn("ec2", "vpc/"+host.VpcID), p.arn("ec2", "security-group/*")).
+			When("StringEquals", tagged),
+		awsiam.Allow("NewSecurityGroupRules", []string{"ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress"}, p.arn("ec2", "security-group-rule/*")).
+			When("StringEquals", tagged),
+		// Tags on what is being made, never on what exists (ec2:CreateAction).
+		awsiam.Allow("TagNewEc2", []string{"ec2:CreateTags"}, p.arn("ec2", "security-group/*"), p.arn("ec2", "security-group-rule/*")).
+			When("StringEquals", tagged).
+			When("StringEqualsIfExists", map[string]any{"ec2:CreateAction": []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress"}}),
+		awsiam.Allow("NewListeners", []string{"elasticloadbalancing:CreateListener"}, host.LoadBalancerArn, listeners).
+			When("StringEquals", tagged),
+		awsiam.Allow("NewTargetGroups", []string{"elasticloadbalancing:CreateTargetGroup"}, p.arn("elasticloadbalancing", "targetgroup/*")).
+			When("StringEquals", tagged),
+		awsiam.Allow("TagNewLoadBalancing", []string{"elasticloadbalancing:AddTags"}, listeners, rules, p.arn("elasticloadbalancing", "targetgroup/*")).
+			When("StringEquals", tagged).
+			When("StringEqualsIfExists", map[string]any{"elasticloadbalancing:CreateAction": []string{"CreateListener", "CreateRule", "CreateTargetGroup"}}),
+		awsiam.Allow("NewScalableTargets", []string{"application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
+			p.arn("application-autoscaling", "scalable-target/*")).When("StringEquals", tagged),
+	)
+}

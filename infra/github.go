@@ -30,6 +30,8 @@ type GithubRolesArgs struct {
 	// Domain is the stack's site, whose records the deploy role may change; nil
 	// without one.
 	Domain *config.DomainConfig
+	// Previews, when set, adds the previews role, which builds on these.
+	Previews *PreviewsRoleArgs
 	// Tags are applied to every resource.
 	Tags pulumi.StringMap
 }
@@ -44,6 +46,13 @@ type GithubRoles struct {
 	PreviewRoleArn pulumi.StringOutput `pulumi:"previewRoleArn"`
 	DeployRoleArn  pulumi.StringOutput `pulumi:"deployRoleArn"`
 	RolloutRoleArn pulumi.StringOutput `pulumi:"rolloutRoleArn"`
+	// PreviewsRoleArn is the previews role's ARN; empty without Previews.
+	PreviewsRoleArn pulumi.StringOutput `pulumi:"previewsRoleArn"`
+}
+
+// PreviewsRoleArgs are the host's resources the previews role may add to.
+type PreviewsRoleArgs struct {
+	VpcID, LoadBalancerArn pulumi.StringOutput
 }
 
 // NewGithubRoles creates (or finds) the OIDC provider and the three roles.
@@ -91,33 +100,49 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 		{"deploy", g.DeploySubjects(), p.DeployPolicy(), "pulumi up of the whole stack"},
 		{"rollout", g.RolloutSubjects(), p.RolloutPolicy(), "push images and roll the services"},
 	}
-	arns := map[string]pulumi.StringOutput{}
-	for _, r := range roles {
+	newRole := func(kind string, subjects []string, purpose string, policy pulumi.StringInput) (pulumi.StringOutput, error) {
 		trust := providerArn.ApplyT(func(arn string) (string, error) {
-			return GithubTrustPolicy(arn, r.subjects)
+			return GithubTrustPolicy(arn, subjects)
 		}).(pulumi.StringOutput)
-		role, err := iam.NewRole(ctx, name+"-"+r.kind, &iam.RoleArgs{
+		role, err := iam.NewRole(ctx, name+"-"+kind, &iam.RoleArgs{
 			Path:               pulumi.String(CIRolePath),
 			AssumeRolePolicy:   trust,
-			Description:        pulumi.Sprintf("GitHub Actions: %s for %s", r.purpose, ctx.Stack()),
+			Description:        pulumi.Sprintf("GitHub Actions: %s for %s", purpose, ctx.Stack()),
 			MaxSessionDuration: pulumi.Int(3600),
 			Tags:               args.Tags,
 		}, parent)
 		if err != nil {
-			return nil, err
+			return pulumi.StringOutput{}, err
 		}
+		if _, err := iam.NewRolePolicy(ctx, name+"-"+kind, &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, parent); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+		return role.Arn, nil
+	}
+	arns := map[string]pulumi.StringOutput{}
+	for _, r := range roles {
 		doc, err := r.policy.JSON()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := iam.NewRolePolicy(ctx, name+"-"+r.kind, &iam.RolePolicyArgs{Role: role.ID(), Policy: pulumi.String(doc)}, parent); err != nil {
+		if arns[r.kind], err = newRole(r.kind, r.subjects, r.purpose, pulumi.String(doc)); err != nil {
 			return nil, err
 		}
-		arns[r.kind] = role.Arn
 	}
 	c.PreviewRoleArn, c.DeployRoleArn, c.RolloutRoleArn = arns["preview"], arns["deploy"], arns["rollout"]
+	c.PreviewsRoleArn = pulumi.String("").ToStringOutput()
+	if pv := args.Previews; pv != nil {
+		policy := pulumi.All(pv.VpcID, pv.LoadBalancerArn).ApplyT(func(v []any) (string, error) {
+			return p.PreviewsPolicy(PreviewHostResources{VpcID: v[0].(string), LoadBalancerArn: v[1].(string)}).JSON()
+		}).(pulumi.StringOutput)
+		var err error
+		if c.PreviewsRoleArn, err = newRole("previews", g.PreviewsSubjects(), "create, update and destroy pull request previews", policy); err != nil {
+			return nil, err
+		}
+	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"previewRoleArn": c.PreviewRoleArn, "deployRoleArn": c.DeployRoleArn, "rolloutRoleArn": c.RolloutRoleArn,
+		"previewsRoleArn": c.PreviewsRoleArn,
 	}); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package infra
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -47,8 +49,26 @@ type LoadBalancerArgs struct {
 	DeletionProtection bool
 	// Site, when set, serves HTTPS on the domain and redirects HTTP to it.
 	Site *SiteArgs
+	// PreviewPorts, when set, opens these ports to the internet for the stack's
+	// previews, and makes the security group their tasks join, which the load
+	// balancer reaches on the services' ports.
+	PreviewPorts *config.PortRange
+	// Attach, when set, puts the services on another stack's load balancer (a
+	// preview's, on its host's) behind a listener of their own, instead of
+	// creating a load balancer.
+	Attach *AttachArgs
 	// Tags are applied to every resource.
 	Tags pulumi.StringMap
+}
+
+// AttachArgs name another stack's load balancer and the port to listen on.
+type AttachArgs struct {
+	// LoadBalancerArn and DNSName are the load balancer's.
+	LoadBalancerArn, DNSName string
+	// SecurityGroupID is the load balancer's security group, which tasks admit.
+	SecurityGroupID string
+	// Port is the listener's port.
+	Port int
 }
 
 // LoadBalancer is an internet-facing Application Load Balancer with one target
@@ -56,6 +76,8 @@ type LoadBalancerArgs struct {
 type LoadBalancer struct {
 	pulumi.ResourceState
 
+	// Arn is the load balancer's ARN.
+	Arn pulumi.StringOutput
 	// DNSName is the load balancer's own DNS name.
 	DNSName pulumi.StringOutput `pulumi:"dnsName"`
 	// URL is where the site answers: https://<domain> with a site, else http://<dns name>.
@@ -68,6 +90,8 @@ type LoadBalancer struct {
 	TargetGroups map[string]*lb.TargetGroup
 	// Listeners are the listeners and rules a service must wait for before attaching.
 	Listeners []pulumi.Resource
+	// PreviewTasksSecurityGroupID is the group previews' tasks join; set with PreviewPorts.
+	PreviewTasksSecurityGroupID pulumi.StringOutput
 
 	securityGroup *ec2.SecurityGroup
 	tags          pulumi.StringMap
@@ -84,6 +108,12 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	b := lbBuilder{ctx: ctx, name: name, args: args, c: c, parent: pulumi.Parent(c)}
+	if args.Attach != nil {
+		if err := b.attach(); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 	sg, err := b.securityGroup()
 	if err != nil {
 		return nil, err
@@ -112,15 +142,94 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		}
 		c.URL = pulumi.Sprintf("https://%s", args.Site.DomainName)
 	}
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"dnsName":         c.DNSName,
-		"url":             c.URL,
-		"arnSuffix":       c.ArnSuffix,
-		"securityGroupId": c.SecurityGroupID,
-	}); err != nil {
+	if err := b.previews(sg); err != nil {
+		return nil, err
+	}
+	c.Arn = alb.Arn
+	if err := b.registerOutputs(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+func (b lbBuilder) registerOutputs() error {
+	return b.ctx.RegisterResourceOutputs(b.c, pulumi.Map{
+		"dnsName":         b.c.DNSName,
+		"url":             b.c.URL,
+		"arnSuffix":       b.c.ArnSuffix,
+		"securityGroupId": b.c.SecurityGroupID,
+	})
+}
+
+// attach serves the services on another stack's load balancer, on a listener
+// of their own: target groups, the listener and its path rules, and nothing of
+// the load balancer's itself.
+func (b lbBuilder) attach() error {
+	a := b.args.Attach
+	if err := b.targetGroups(); err != nil {
+		return err
+	}
+	listener, err := b.listener(b.name+"-preview", pulumi.String(a.LoadBalancerArn), a.Port)
+	if err != nil {
+		return err
+	}
+	if err := b.rules(listener); err != nil {
+		return err
+	}
+	b.c.Arn = pulumi.String(a.LoadBalancerArn).ToStringOutput()
+	b.c.DNSName = pulumi.String(a.DNSName).ToStringOutput()
+	b.c.URL = pulumi.Sprintf("http://%s:%d", a.DNSName, a.Port)
+	b.c.SecurityGroupID = pulumi.String(a.SecurityGroupID).ToStringOutput()
+	b.c.ArnSuffix = pulumi.String("").ToStringOutput()
+	return b.registerOutputs()
+}
+
+// previews opens the preview ports, makes the group previews' tasks join, and
+// lets the load balancer reach that group on each service's port: the previews'
+// tasks admit the load balancer on their own.
+func (b lbBuilder) previews(alb *ec2.SecurityGroup) error {
+	r := b.args.PreviewPorts
+	if r == nil {
+		return nil
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.name+"-alb-in-previews", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: alb.ID(),
+		IpProtocol:      pulumi.String("tcp"),
+		FromPort:        pulumi.Int(r.From),
+		ToPort:          pulumi.Int(r.To),
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		Description:     pulumi.String("HTTP to pull request previews"),
+		Tags:            b.args.Tags,
+	}, b.parent); err != nil {
+		return err
+	}
+	tasks, err := ec2.NewSecurityGroup(b.ctx, b.name+"-previews", &ec2.SecurityGroupArgs{
+		VpcId:       b.args.VpcID,
+		Description: pulumi.String("fargo previews tasks: the load balancer reaches them"),
+		Tags:        b.args.Tags,
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	ports := map[int]bool{}
+	for _, svc := range b.args.Services {
+		ports[svc.Port] = true
+	}
+	for _, port := range slices.Sorted(maps.Keys(ports)) {
+		if _, err := vpc.NewSecurityGroupEgressRule(b.ctx, fmt.Sprintf("%s-alb-out-previews-%d", b.name, port), &vpc.SecurityGroupEgressRuleArgs{
+			SecurityGroupId:           alb.ID(),
+			ReferencedSecurityGroupId: tasks.ID(),
+			IpProtocol:                pulumi.String("tcp"),
+			FromPort:                  pulumi.Int(port),
+			ToPort:                    pulumi.Int(port),
+			Description:               pulumi.String("to previews tasks"),
+			Tags:                      b.args.Tags,
+		}, b.parent); err != nil {
+			return err
+		}
+	}
+	b.c.PreviewTasksSecurityGroupID = tasks.ID().ToStringOutput()
+	return nil
 }
 
 // lbBuilder builds a LoadBalancer's parts, each in its own step.
@@ -217,19 +326,10 @@ func (b lbBuilder) targetGroups() error {
 // the path rules: HTTP on 80 without a site; with a site, HTTPS on 443 while 80
 // only redirects.
 func (b lbBuilder) listeners(alb *lb.LoadBalancer) (*lb.Listener, error) {
-	var defaultService string
-	for _, svc := range b.args.Services {
-		if svc.DefaultRoute() {
-			defaultService = svc.Name
-		}
+	forwardDefault, err := b.forwardDefault()
+	if err != nil {
+		return nil, err
 	}
-	if defaultService == "" {
-		return nil, fmt.Errorf("load balancer %s: no service takes the default route", b.name)
-	}
-	forwardDefault := lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
-		Type:           pulumi.String("forward"),
-		TargetGroupArn: b.c.TargetGroups[defaultService].Arn,
-	}}
 	httpActions := forwardDefault
 	if b.args.Site != nil {
 		httpActions = lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
@@ -269,6 +369,41 @@ func (b lbBuilder) listeners(alb *lb.LoadBalancer) (*lb.Listener, error) {
 	}
 	b.c.Listeners = append(b.c.Listeners, httpsListener)
 	return httpsListener, nil
+}
+
+// forwardDefault is the action that sends what no rule matches to the service
+// taking the default route.
+func (b lbBuilder) forwardDefault() (lb.ListenerDefaultActionArray, error) {
+	for _, svc := range b.args.Services {
+		if svc.DefaultRoute() {
+			return lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+				Type:           pulumi.String("forward"),
+				TargetGroupArn: b.c.TargetGroups[svc.Name].Arn,
+			}}, nil
+		}
+	}
+	return nil, fmt.Errorf("load balancer %s: no service takes the default route", b.name)
+}
+
+// listener is a plain HTTP listener of its own on port, on the load balancer
+// lbArn: a preview's, on its host's load balancer.
+func (b lbBuilder) listener(name string, lbArn pulumi.StringInput, port int) (*lb.Listener, error) {
+	forwardDefault, err := b.forwardDefault()
+	if err != nil {
+		return nil, err
+	}
+	l, err := lb.NewListener(b.ctx, name, &lb.ListenerArgs{
+		LoadBalancerArn: lbArn,
+		Port:            pulumi.Int(port),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions:  forwardDefault,
+		Tags:            b.args.Tags,
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+	b.c.Listeners = append(b.c.Listeners, l)
+	return l, nil
 }
 
 // rules route each path-routed service's patterns, by its priority.
@@ -315,7 +450,13 @@ func (b lbBuilder) alias(alb *lb.LoadBalancer) error {
 // AllowTo opens the load balancer's way out to one service's tasks, on its port
 // only. The rule belongs to the load balancer's security group, so it is the
 // load balancer's child; a service calls it once its tasks' group exists.
+//
+// On another stack's load balancer (Attach) it adds nothing: the tasks join
+// the host's previews group, which the host's load balancer already reaches.
 func (c *LoadBalancer) AllowTo(ctx *pulumi.Context, name string, svc config.ServiceConfig, tasks *ec2.SecurityGroup) error {
+	if c.securityGroup == nil {
+		return nil
+	}
 	_, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-out", &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId:           c.securityGroup.ID(),
 		ReferencedSecurityGroupId: tasks.ID(),

@@ -81,6 +81,12 @@ type network struct {
 	publicRouting []pulumi.Resource
 }
 
+// TaskPlacement places tasks in the network: in the public subnets with public
+// IPs without NAT, else in the private subnets.
+func (n *Network) TaskPlacement() TaskPlacement {
+	return TaskPlacement{VpcID: n.VpcID, SubnetIDs: n.TaskSubnetIDs, AssignPublicIP: n.AssignPublicIP}
+}
+
 // NewNetwork creates the VPC, its subnets, route tables, routes and NAT, the
 // gateway endpoints, and adopts the VPC's default security group with every rule
 // removed.

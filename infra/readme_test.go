@@ -66,6 +66,10 @@ func costTable(t *testing.T) string {
 		sc := devWith(t, "fargo:network", fmt.Sprintf(`{"nat":%q}`, nat))
 		row("dev, NAT switched on, always on", runConfig(t, sc, mocks.Options{}))
 	}
+	// A preview has no network of its own: it runs on dev's.
+	preview := estimate(planFor(t, "pr7"))
+	fmt.Fprintf(&b, "| a pull request's preview (Pulumi.pr.yaml), always on | dev's | $%.2f | $%.2f |\n", preview.TotalMonthly, preview.TotalMonthlyAtMax)
+	fmt.Fprintf(&b, "| a pull request's preview, asleep when dev is | dev's | $%.2f | $%.2f |\n", preview.TotalMonthlyScheduled, preview.TotalMonthlyScheduledAtMax)
 	return b.String()
 }
 

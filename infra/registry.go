@@ -15,9 +15,17 @@ type RegistryArgs struct {
 	Services []string
 	// Settings are the lifecycle, tag and deletion rules shared by every repository.
 	Settings config.RegistryConfig
+	// Previews, when set, adds a repository per service for the stack's
+	// previews' images, apart from the stack's own: keepTagged counts every
+	// image of a repository, so previews' pushes would expire the stack's.
+	Previews bool
 	// Tags are applied to every repository.
 	Tags pulumi.StringMap
 }
+
+// PreviewImageDays is how long a preview's image is kept after its push: a
+// pull request's preview left without a push that long loses its image.
+const PreviewImageDays = 30
 
 // Registry is one ECR repository per service, scanned on push, with a lifecycle
 // policy that keeps storage (and its bill) bounded.
@@ -30,23 +38,41 @@ type Registry struct {
 	RepositoryNames pulumi.StringMapOutput `pulumi:"repositoryNames"`
 	// Repositories maps service name to its repository.
 	Repositories map[string]*ecr.Repository
+	// PreviewRepositoryURLs maps service name to its previews' repository URL;
+	// empty without Previews.
+	PreviewRepositoryURLs pulumi.StringMapOutput `pulumi:"previewRepositoryUrls"`
+}
+
+type lifecycleSelection struct {
+	TagStatus   string `json:"tagStatus"`
+	CountType   string `json:"countType"`
+	CountUnit   string `json:"countUnit,omitempty"`
+	CountNumber int    `json:"countNumber"`
+}
+
+type lifecycleRule struct {
+	RulePriority int                `json:"rulePriority"`
+	Description  string             `json:"description"`
+	Selection    lifecycleSelection `json:"selection"`
+	Action       map[string]string  `json:"action"`
+}
+
+// PreviewLifecyclePolicy expires every previews' image PreviewImageDays after its push.
+func PreviewLifecyclePolicy() (string, error) {
+	b, err := json.Marshal(map[string][]lifecycleRule{"rules": {{
+		RulePriority: 1,
+		Description:  fmt.Sprintf("Expire previews' images %d days after their push", PreviewImageDays),
+		Selection:    lifecycleSelection{TagStatus: "any", CountType: "sinceImagePushed", CountUnit: "days", CountNumber: PreviewImageDays},
+		Action:       map[string]string{"type": "expire"},
+	}}})
+	return string(b), err
 }
 
 // LifecyclePolicy returns the ECR lifecycle policy document: untagged images expire
 // after untaggedDays, and only the newest keepTagged images (of any tag status) are kept.
 func LifecyclePolicy(untaggedDays, keepTagged int) (string, error) {
-	type selection struct {
-		TagStatus   string `json:"tagStatus"`
-		CountType   string `json:"countType"`
-		CountUnit   string `json:"countUnit,omitempty"`
-		CountNumber int    `json:"countNumber"`
-	}
-	type rule struct {
-		RulePriority int               `json:"rulePriority"`
-		Description  string            `json:"description"`
-		Selection    selection         `json:"selection"`
-		Action       map[string]string `json:"action"`
-	}
+	type selection = lifecycleSelection
+	type rule = lifecycleRule
 	doc := map[string][]rule{"rules": {
 		{
 			RulePriority: 1,
@@ -111,6 +137,13 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	}
 	c.RepositoryURLs = urls.ToStringMapOutput()
 	c.RepositoryNames = names.ToStringMapOutput()
+	previewURLs := pulumi.StringMap{}
+	if args.Previews {
+		if previewURLs, err = previewRepositories(ctx, c, name, args); err != nil {
+			return nil, err
+		}
+	}
+	c.PreviewRepositoryURLs = previewURLs.ToStringMapOutput()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"repositoryUrls":  c.RepositoryURLs,
 		"repositoryNames": c.RepositoryNames,
@@ -118,4 +151,38 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		return nil, err
 	}
 	return c, nil
+}
+
+// previewRepositories makes the previews' repository of each service: tags
+// immutable, scanned on push, emptied with the stack, images kept
+// PreviewImageDays.
+func previewRepositories(ctx *pulumi.Context, c *Registry, name string, args *RegistryArgs) (pulumi.StringMap, error) {
+	policy, err := PreviewLifecyclePolicy()
+	if err != nil {
+		return nil, err
+	}
+	urls := pulumi.StringMap{}
+	for _, svc := range args.Services {
+		repo, err := ecr.NewRepository(ctx, name+"-previews-"+svc, &ecr.RepositoryArgs{
+			Name:                       pulumi.String(config.PreviewRepositoryName(ctx.Project(), ctx.Stack(), svc)),
+			ImageTagMutability:         pulumi.String("IMMUTABLE"),
+			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
+			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{
+				&ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("AES256")},
+			},
+			ForceDelete: pulumi.Bool(true),
+			Tags:        args.Tags,
+		}, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ecr.NewLifecyclePolicy(ctx, name+"-previews-"+svc, &ecr.LifecyclePolicyArgs{
+			Repository: repo.Name,
+			Policy:     pulumi.String(policy),
+		}, pulumi.Parent(c)); err != nil {
+			return nil, err
+		}
+		urls[svc] = repo.RepositoryUrl
+	}
+	return urls, nil
 }

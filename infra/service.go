@@ -48,12 +48,15 @@ type ServiceArgs struct {
 	Settings config.ClusterConfig
 	// Region and AccountID scope the task role trust policies and log configuration.
 	Region, AccountID string
-	// Network decides the subnets and public IPs of the tasks.
-	Network *Network
+	// Placement decides the VPC, subnets and public IPs of the tasks.
+	Placement TaskPlacement
 	// LoadBalancer supplies the service's target group, the listeners and its security group.
 	LoadBalancer *LoadBalancer
-	// Registry supplies the service's repository.
-	Registry *Registry
+	// RepositoryURL is the service's repository, which its image tag refers to.
+	RepositoryURL pulumi.StringInput
+	// FixedCount runs MinTasks tasks without target tracking (a preview's);
+	// the schedule still puts the service to sleep and wakes it.
+	FixedCount bool
 	// Grants lists the tables the task role may use.
 	Grants []TableGrant
 	// Asleep says the service's schedule has it asleep now: the deploy sets its
@@ -89,8 +92,8 @@ type Service struct {
 
 // NewService creates one service in the cluster.
 func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
-	if args == nil || args.Cluster == nil || args.Network == nil || args.LoadBalancer == nil || args.Registry == nil {
-		return nil, fmt.Errorf("service %s: args with cluster, network, load balancer and registry are required", name)
+	if args == nil || args.Cluster == nil || args.Placement.VpcID == nil || args.LoadBalancer == nil || args.RepositoryURL == nil {
+		return nil, fmt.Errorf("service %s: args with cluster, placement, load balancer and repository are required", name)
 	}
 	c := &Service{}
 	if err := ctx.RegisterComponentResource("fargo:infra:Service", name, c, opts...); err != nil {
@@ -114,6 +117,19 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 	return c, nil
+}
+
+// TaskPlacement is where a service's tasks run.
+type TaskPlacement struct {
+	// VpcID is the VPC of the tasks' security group.
+	VpcID pulumi.StringInput
+	// SubnetIDs are the subnets the tasks run in.
+	SubnetIDs pulumi.StringArrayInput
+	// AssignPublicIP gives each task a public IP (no NAT to reach ECR and logs).
+	AssignPublicIP bool
+	// SecurityGroupIDs are groups the tasks join beside their own: a preview's
+	// tasks join the one its host's load balancer may reach.
+	SecurityGroupIDs pulumi.StringArray
 }
 
 // TableGrant gives a service's task role item-level access to one table and its indexes.
@@ -266,9 +282,9 @@ func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.Serv
 		CapacityProviderStrategies: capacityStrategy(args.Settings.Capacity),
 		PlatformVersion:            pulumi.String("LATEST"),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
-			Subnets:        args.Network.TaskSubnetIDs,
-			SecurityGroups: pulumi.StringArray{taskSG.ID()},
-			AssignPublicIp: pulumi.Bool(args.Network.AssignPublicIP),
+			Subnets:        args.Placement.SubnetIDs,
+			SecurityGroups: append(pulumi.StringArray{taskSG.ID()}, args.Placement.SecurityGroupIDs...),
+			AssignPublicIp: pulumi.Bool(args.Placement.AssignPublicIP),
 		},
 		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
 			TargetGroupArn: args.LoadBalancer.TargetGroups[svc.Name].Arn,
@@ -298,7 +314,7 @@ func newAppService(ctx *pulumi.Context, c *Service, name string, svc config.Serv
 	}
 	out.service = service
 
-	if err := newScaling(ctx, parent, name, svc, args.Cluster, service, running, now, args.Tags); err != nil {
+	if err := newScaling(ctx, parent, name, svc, args.Cluster, service, running, now, !args.FixedCount, args.Tags); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -418,7 +434,7 @@ func grantSecrets(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 // lets the load balancer reach the tasks on that port and nothing else.
 func newTaskSecurityGroup(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *ServiceArgs) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-task", &ec2.SecurityGroupArgs{
-		VpcId:       args.Network.VpcID,
+		VpcId:       args.Placement.VpcID,
 		Description: pulumi.String(fmt.Sprintf("fargo %s tasks: from the load balancer only", svc.Name)),
 		Tags:        args.Tags,
 	}, parent)
@@ -459,14 +475,13 @@ var ImageTagParameterIgnored = []string{"allowedPattern", "dataType", "descripti
 // serviceImage decides what a service runs: a fixed image from config, an image
 // built from a Docker context, or its repository at the tag recorded in SSM.
 func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig, args *ServiceArgs) (image, *ssm.Parameter, error) {
-	repo := args.Registry.Repositories[svc.Name]
 	switch {
 	case svc.Image != "":
 		return image{ref: pulumi.String(svc.Image).ToStringOutput(), present: pulumi.Bool(true).ToBoolOutput()}, nil, nil
 	case svc.Build != nil:
 		platform := svc.ImagePlatform()
 		built, err := awsxecr.NewImage(ctx, name, &awsxecr.ImageArgs{
-			RepositoryUrl: repo.RepositoryUrl,
+			RepositoryUrl: args.RepositoryURL,
 			Context:       pulumi.String(svc.Build.Context),
 			Dockerfile:    pulumi.StringPtrFromPtr(nonEmpty(svc.Build.Dockerfile)),
 			Platform:      pulumi.String(platform),
@@ -496,7 +511,7 @@ func serviceImage(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, nam
 	// a new stack must not look up a parameter that is not there yet.
 	current := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: param.ID().ToStringOutput()}, parent)
 	tag := current.InsecureValue()
-	ref := pulumi.Sprintf("%s:%s", repo.RepositoryUrl, tag)
+	ref := pulumi.Sprintf("%s:%s", args.RepositoryURL, tag)
 	present := tag.ApplyT(func(t string) bool { return t != "" && t != NoImageTag }).(pulumi.BoolOutput)
 	return image{ref: ref, present: present}, param, nil
 }
@@ -528,11 +543,11 @@ func capacityStrategy(cp config.CapacityConfig) ecs.ServiceCapacityProviderStrat
 }
 
 // newScaling keeps the service between MinTasks and MaxTasks, tracking average CPU
-// and memory, and puts it to sleep and wakes it on its schedule. A service
-// without an image is held at zero (running); now is what it runs at this
-// moment, zero while asleep.
+// and memory when track is set, and puts it to sleep and wakes it on its
+// schedule. A service without an image is held at zero (running); now is what
+// it runs at this moment, zero while asleep.
 func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name string, svc config.ServiceConfig,
-	cluster *Cluster, service *ecs.Service, running, now func(int) pulumi.IntOutput, tags pulumi.StringMap) error {
+	cluster *Cluster, service *ecs.Service, running, now func(int) pulumi.IntOutput, track bool, tags pulumi.StringMap) error {
 	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
 		ServiceNamespace:  pulumi.String("ecs"),
 		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
@@ -548,6 +563,9 @@ func newScaling(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption, name 
 		if err := newScheduledActions(ctx, parent, name, svc, target, running); err != nil {
 			return err
 		}
+	}
+	if !track {
+		return nil
 	}
 	metrics := map[string]struct {
 		metric string

@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -48,11 +49,10 @@ type stack struct {
 // Build composes the components for a validated configuration, deployed at the
 // moment now (a scheduled service asleep at now stays asleep).
 func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
-	tags := pulumi.StringMap{
-		config.TagProject: pulumi.String(cfg.Project),
-		config.TagStack:   pulumi.String(cfg.Stack),
-		"managed-by":      pulumi.String("pulumi"),
+	if cfg.IsPreview() {
+		return buildPreview(ctx, cfg, now)
 	}
+	tags := stackTags(cfg)
 	identity, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("looking up the AWS account: %w", err)
@@ -66,7 +66,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	}); err != nil {
 		return err
 	}
-	if s.registry, err = NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Tags: tags}); err != nil {
+	if s.registry, err = NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Previews: cfg.Previews != nil, Tags: tags}); err != nil {
 		return err
 	}
 	if len(cfg.Tables) > 0 {
@@ -83,7 +83,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	}
 	if s.web, err = NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
 		VpcID: s.network.VpcID, SubnetIDs: s.network.PublicSubnetIDs, Services: cfg.Services,
-		DeletionProtection: cfg.DeletionProtection, Site: site, Tags: tags,
+		DeletionProtection: cfg.DeletionProtection, Site: site, PreviewPorts: previewPorts(cfg), Tags: tags,
 	}); err != nil {
 		return err
 	}
@@ -100,15 +100,20 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	for _, svc := range cfg.Services {
 		if s.services[svc.Name], err = NewService(ctx, "app-"+svc.Name, &ServiceArgs{
 			Service: svc, Cluster: s.cluster, Settings: cfg.Cluster, Region: cfg.Region, AccountID: identity.AccountId,
-			Network: s.network, LoadBalancer: s.web, Registry: s.registry, Grants: grants[svc.Name], Tags: tags,
+			Placement: s.network.TaskPlacement(), LoadBalancer: s.web, RepositoryURL: s.registry.Repositories[svc.Name].RepositoryUrl,
+			Grants: grants[svc.Name], Tags: tags,
 			Asleep: svc.Schedule != nil && svc.Schedule.AsleepAt(now), Alerts: s.alerts,
 		}); err != nil {
 			return err
 		}
 	}
 	if cfg.Github != nil {
+		var previews *PreviewsRoleArgs
+		if cfg.Previews != nil {
+			previews = &PreviewsRoleArgs{VpcID: s.network.VpcID, LoadBalancerArn: s.web.Arn}
+		}
 		if s.ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
-			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId, Domain: cfg.Domain, Tags: tags,
+			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId, Domain: cfg.Domain, Previews: previews, Tags: tags,
 		}); err != nil {
 			return err
 		}
@@ -118,8 +123,28 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 			return err
 		}
 	}
-	s.export(ctx, cfg)
-	return nil
+	return s.export(ctx, cfg)
+}
+
+// stackTags are the tags every resource of the stack carries.
+func stackTags(cfg *config.Config) pulumi.StringMap {
+	tags := pulumi.StringMap{
+		config.TagProject: pulumi.String(cfg.Project),
+		config.TagStack:   pulumi.String(cfg.Stack),
+		"managed-by":      pulumi.String("pulumi"),
+	}
+	if cfg.IsPreview() {
+		tags[config.TagPreviewOf] = pulumi.String(cfg.PreviewOf)
+	}
+	return tags
+}
+
+// previewPorts are the ports the stack's previews take, nil without previews.
+func previewPorts(cfg *config.Config) *config.PortRange {
+	if cfg.Previews == nil {
+		return nil
+	}
+	return &cfg.Previews.Ports
 }
 
 // imagePlatforms maps each service to the Docker platform of its architecture,
@@ -157,7 +182,7 @@ func tableGrants(tables []config.TableConfig, db *Database) map[string][]TableGr
 }
 
 // export publishes the output contract (package outputs).
-func (s *stack) export(ctx *pulumi.Context, cfg *config.Config) {
+func (s *stack) export(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export(outputs.Region, pulumi.String(cfg.Region))
 	ctx.Export(outputs.VpcID, s.network.VpcID)
 	ctx.Export(outputs.PublicSubnetIDs, s.network.PublicSubnetIDs)
@@ -195,5 +220,53 @@ func (s *stack) export(ctx *pulumi.Context, cfg *config.Config) {
 		ctx.Export(outputs.PreviewRoleArn, s.ci.PreviewRoleArn)
 		ctx.Export(outputs.DeployRoleArn, s.ci.DeployRoleArn)
 		ctx.Export(outputs.RolloutRoleArn, s.ci.RolloutRoleArn)
+		if cfg.Previews != nil {
+			ctx.Export(outputs.PreviewsRoleArn, s.ci.PreviewsRoleArn)
+		}
 	}
+	ctx.Export(outputs.ContractVersion, pulumi.Int(outputs.Version))
+	if cfg.Previews != nil {
+		host, err := s.previewHost(cfg)
+		if err != nil {
+			return err
+		}
+		ctx.Export(outputs.PreviewHost, host)
+	}
+	return nil
+}
+
+// previewHost is what the stack tells its previews (config.PreviewHost).
+func (s *stack) previewHost(cfg *config.Config) (pulumi.Map, error) {
+	services := pulumi.Map{}
+	for name, h := range config.HostServices(cfg.Services) {
+		v, err := plainJSON(h)
+		if err != nil {
+			return nil, fmt.Errorf("describing service %s for previews: %w", name, err)
+		}
+		services[name] = pulumi.Any(v)
+	}
+	return pulumi.Map{
+		"region":                      pulumi.String(cfg.Region),
+		"ports":                       pulumi.Map{"from": pulumi.Int(cfg.Previews.Ports.From), "to": pulumi.Int(cfg.Previews.Ports.To)},
+		"services":                    services,
+		"vpcId":                       s.network.VpcID,
+		"taskSubnetIds":               s.network.TaskSubnetIDs,
+		"assignPublicIp":              pulumi.Bool(s.network.AssignPublicIP),
+		"loadBalancerArn":             s.web.Arn,
+		"loadBalancerDnsName":         s.web.DNSName,
+		"loadBalancerSecurityGroupId": s.web.SecurityGroupID,
+		"previewTasksSecurityGroupId": s.web.PreviewTasksSecurityGroupID,
+		"repositoryUrls":              s.registry.PreviewRepositoryURLs,
+	}, nil
+}
+
+// plainJSON is a value as JSON decodes it (maps, lists, strings, float64s,
+// bools), which an output holds as it is.
+func plainJSON(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	return out, json.Unmarshal(b, &out)
 }

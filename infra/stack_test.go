@@ -120,9 +120,14 @@ func TestRegistryPerService(t *testing.T) {
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			p := planFor(t, stack)
+			// Each service's own repository, and with previews its previews' one.
 			repos := p.exp.Resources("aws:ecr/repository:Repository")
-			if len(repos) != len(p.cfg.Services) {
-				t.Fatalf("%d repositories for %d services", len(repos), len(p.cfg.Services))
+			want := len(p.cfg.Services)
+			if p.cfg.Previews != nil {
+				want *= 2
+			}
+			if len(repos) != want {
+				t.Fatalf("%d repositories for %d services (previews: %v)", len(repos), len(p.cfg.Services), p.cfg.Previews != nil)
 			}
 			for _, svc := range p.cfg.Services {
 				repo := one(t, p.exp, "aws:ecr/repository:Repository", "registry-"+svc.Name)
@@ -295,11 +300,11 @@ func TestTaskSecurityGroupsAdmitOnlyTheLoadBalancer(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			p := planFor(t, stack)
 			albSG := one(t, p.exp, "aws:ec2/securityGroup:SecurityGroup", "web-alb").ID
-			albPorts := map[float64]bool{}
+			albPorts := map[string]bool{}
 			taskRules := 0
 			for _, rule := range p.exp.Resources("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
 				if rule.String("securityGroupId") == albSG {
-					albPorts[num(t, rule, "fromPort")] = true
+					albPorts[fmt.Sprintf("%v-%v", num(t, rule, "fromPort"), num(t, rule, "toPort"))] = true
 					continue
 				}
 				if strings.HasPrefix(rule.Name(), "network-") {
@@ -313,9 +318,12 @@ func TestTaskSecurityGroupsAdmitOnlyTheLoadBalancer(t *testing.T) {
 			if taskRules != len(p.cfg.Services) {
 				t.Errorf("%d task ingress rules for %d services", taskRules, len(p.cfg.Services))
 			}
-			want := map[float64]bool{80: true}
+			want := map[string]bool{"80-80": true}
 			if p.cfg.Domain != nil {
-				want[443] = true
+				want["443-443"] = true
+			}
+			if stack == "dev" { // Pulumi.dev.yaml: fargo:previews.ports
+				want["8001-8010"] = true
 			}
 			if fmt.Sprint(albPorts) != fmt.Sprint(want) {
 				t.Errorf("load balancer open on %v, want %v", albPorts, want)

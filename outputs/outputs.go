@@ -4,11 +4,18 @@
 package outputs
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// Version is the output contract's version, exported as ContractVersion. A new
+// version adds outputs and never changes or removes one; 1 (fargo 0.1.0)
+// exported no version.
+const Version = 2
 
 // Output names.
 const (
@@ -32,7 +39,11 @@ const (
 	PreviewRoleArn     = "previewRoleArn"
 	DeployRoleArn      = "deployRoleArn"
 	RolloutRoleArn     = "rolloutRoleArn"
+	PreviewsRoleArn    = "previewsRoleArn"
 	AlarmTopicArn      = "alarmTopicArn"
+	ContractVersion    = "contractVersion"
+	PreviewHost        = "previewHost"
+	PreviewOf          = "previewOf"
 )
 
 // Output documents one stack output.
@@ -65,6 +76,10 @@ var All = []Output{
 	{DeployRoleArn, "string", "role the deploy workflow assumes for `pulumi up`", "arn:aws:iam::123456789012:role/fargo-ci/github-deploy-1a2b3c4", "fargo:github is set"},
 	{RolloutRoleArn, "string", "role app rollouts assume to push images and roll services", "arn:aws:iam::123456789012:role/fargo-ci/github-rollout-1a2b3c4", "fargo:github is set"},
 	{AlarmTopicArn, "string", "SNS topic the deployment alarms publish to (subscribe more endpoints to it)", "arn:aws:sns:ap-northeast-2:123456789012:fargo-prod-alarms", "fargo:alarms is set"},
+	{ContractVersion, "number", "this contract's version (2; fargo 0.1.0 exported none)", "2", "fargo 0.2 or later"},
+	{PreviewHost, "object", "what previews read from their host: ports, services, network, load balancer, repositories (config.PreviewHost)", `{"ports":{"from":8001,"to":8010},…}`, "fargo:previews is set"},
+	{PreviewsRoleArn, "string", "role the preview workflow assumes to create, update and destroy pull request previews", "arn:aws:iam::123456789012:role/fargo-ci/github-previews-1a2b3c4", "fargo:previews and fargo:github are set"},
+	{PreviewOf, "string", "the stack a preview runs beside", "dev", "a preview (fargo:previewOf)"},
 }
 
 // Stack is fargo's outputs as another stack reads them.
@@ -201,4 +216,35 @@ func requireError(stack string, missing, mistyped []string) error {
 	}
 	parts = append(parts, mistyped...)
 	return fmt.Errorf("reading fargo stack %s: %s (every fargo stack exports them: is it one?)", stack, strings.Join(parts, "; "))
+}
+
+// RequirePreviewHost references the stack a preview runs beside (stack, as
+// <organization>/fargo/<stack>) and reads its previewHost output, failing with
+// what to do when the stack hosts no previews. It reads at once, so the preview's
+// configuration is judged against its host before any resource is registered.
+func RequirePreviewHost(ctx *pulumi.Context, stack string, opts ...pulumi.ResourceOption) (config.PreviewHost, error) {
+	ref, err := pulumi.NewStackReference(ctx, stack, nil, opts...)
+	if err != nil {
+		return config.PreviewHost{}, err
+	}
+	d, err := ref.GetOutputDetails(PreviewHost)
+	if err != nil {
+		return config.PreviewHost{}, fmt.Errorf("reading output %q of stack %s: %w", PreviewHost, stack, err)
+	}
+	v := d.Value
+	if d.SecretValue != nil {
+		v = d.SecretValue
+	}
+	if v == nil {
+		return config.PreviewHost{}, fmt.Errorf("stack %s exports no %q output: it hosts no previews; set fargo:previews in its stack file and `pulumi up` it (fargo 0.2 or later)", stack, PreviewHost)
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return config.PreviewHost{}, err
+	}
+	var host config.PreviewHost
+	if err := json.Unmarshal(raw, &host); err != nil {
+		return config.PreviewHost{}, fmt.Errorf("stack %s's %q output is not fargo's: %w", stack, PreviewHost, err)
+	}
+	return host, nil
 }

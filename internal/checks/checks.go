@@ -501,6 +501,13 @@ func (r ingressRule) covers(port int) bool {
 // AuthorizedPorts are the ports open to the internet that EC2.18 accepts.
 var AuthorizedPorts = []int{80, 443}
 
+// previewPorts reports whether from-to are exactly the ports the stack opens
+// to its pull request previews, which serve HTTP like port 80.
+func previewPorts(g *graph.Export, from, to int) bool {
+	f, t, ok := g.PreviewPorts()
+	return ok && from == f && to == t
+}
+
 func unrestrictedIngress(g *graph.Export) []Finding {
 	var out []Finding
 	for _, r := range ingressRules(g) {
@@ -511,6 +518,8 @@ func unrestrictedIngress(g *graph.Export) []Finding {
 			out = append(out, pass(r.urn, "admits only %s", r.cidr))
 		case r.protocol != "-1" && r.from == r.to && slices.Contains(AuthorizedPorts, r.from):
 			out = append(out, pass(r.urn, "open to %s on authorized port %d", r.cidr, r.from))
+		case r.protocol == "tcp" && previewPorts(g, r.from, r.to):
+			out = append(out, pass(r.urn, "open to %s on the stack's preview ports %d-%d", r.cidr, r.from, r.to))
 		default:
 			out = append(out, fail(r.urn, "open to %s on %s %d-%d; only %v may be", r.cidr, r.protocol, r.from, r.to, AuthorizedPorts))
 		}

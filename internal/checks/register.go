@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"gopkg.in/yaml.v3"
 )
@@ -15,7 +16,8 @@ import (
 type Exception struct {
 	// Control is the control ID excepted.
 	Control string `yaml:"control" json:"control"`
-	// Stacks are the stacks the exception applies to.
+	// Stacks are the stacks the exception applies to; PreviewStacks names
+	// every preview.
 	Stacks []string `yaml:"stacks" json:"stacks"`
 	// Resources, when set, limits the exception to resources with these logical names.
 	Resources []string `yaml:"resources" json:"resources,omitempty"`
@@ -86,10 +88,15 @@ func (r *Register) Validate() error {
 	return nil
 }
 
+// PreviewStacks, in an exception's stacks, names every pull request preview
+// (stacks pr<number>).
+const PreviewStacks = "pr<number>"
+
 // For returns the exception for a control in a stack, or nil.
 func (r *Register) For(control, stack string) *Exception {
 	for i := range r.Exceptions {
-		if r.Exceptions[i].Control == control && slices.Contains(r.Exceptions[i].Stacks, stack) {
+		if r.Exceptions[i].Control == control && (slices.Contains(r.Exceptions[i].Stacks, stack) ||
+			config.IsPreviewStack(stack) && slices.Contains(r.Exceptions[i].Stacks, PreviewStacks)) {
 			return &r.Exceptions[i]
 		}
 	}

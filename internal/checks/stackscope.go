@@ -64,20 +64,36 @@ func namesStack(pattern, stack string) bool {
 	return len(parts) == 6 && strings.Contains(parts[5], stack)
 }
 
+// namesPreviews reports whether a resource pattern names only the resources of
+// pull request previews (prefix: config.PreviewsNamePrefix), which a stack that
+// hosts previews manages; "" when it hosts none. No other stack's names hold
+// the prefix's underscore.
+func namesPreviews(pattern, prefix string) bool {
+	parts := strings.SplitN(pattern, ":", 6)
+	if prefix == "" || len(parts) < 6 {
+		return false
+	}
+	i := strings.Index(parts[5], prefix)
+	return i >= 0 && !strings.ContainsAny(parts[5][:i], "*?")
+}
+
 // awsOwned is a resource in no account, such as AWS's public SSM parameters.
 func awsOwned(pattern string) bool {
 	parts := strings.SplitN(pattern, ":", 6)
 	return len(parts) == 6 && parts[4] == "" && parts[2] == "ssm"
 }
 
-// tagScoped reports whether a statement holds its resources to the stack's tag.
+// tagScoped reports whether a statement holds its resources to the stack's
+// tag, or to the tag of the stack's own previews: on what exists (ResourceTag),
+// or on what it makes (RequestTag, where a preview's resources need it).
 func (s statement) tagScoped(stack string) bool {
 	for _, op := range []string{"StringEquals", "StringEqualsIfExists"} {
 		if s.Condition[op]["aws:ResourceTag/"+config.TagStack] == stack {
 			return true
 		}
 	}
-	return false
+	previewOf := s.Condition["StringEquals"]
+	return previewOf["aws:ResourceTag/"+config.TagPreviewOf] == stack || previewOf["aws:RequestTag/"+config.TagPreviewOf] == stack
 }
 
 // recordScoped reports whether a statement holds Route 53 changes to names under
@@ -102,13 +118,13 @@ func (s statement) recordScoped(sites []string) bool {
 }
 
 // crossStackReach lists what one statement may do to another stack's resources.
-func (s statement) crossStackReach(stack string, sites []string) []string {
+func (s statement) crossStackReach(stack string, sites []string, previewsPrefix string) []string {
 	if s.Effect != "Allow" || s.tagScoped(stack) || s.recordScoped(sites) {
 		return nil
 	}
 	var out []string
 	for _, r := range s.Resource {
-		if awsOwned(r) || (namesStack(r, stack) && !reachesOtherStack(r, stack)) {
+		if awsOwned(r) || (namesStack(r, stack) && !reachesOtherStack(r, stack)) || namesPreviews(r, previewsPrefix) {
 			continue
 		}
 		for _, a := range s.Action {
@@ -132,6 +148,10 @@ func stackScoped(g *graph.Export) []Finding {
 		sites = append(sites, c.String("domainName"))
 	}
 	var out []Finding
+	previewsPrefix := ""
+	if _, _, ok := g.PreviewPorts(); ok {
+		previewsPrefix = config.PreviewsNamePrefix(g.ProjectName())
+	}
 	docs := policyDocuments(g)
 	for _, urn := range slices.Sorted(maps.Keys(docs)) {
 		var reach []string
@@ -141,7 +161,7 @@ func stackScoped(g *graph.Export) []Finding {
 				continue // IAM.1 reports unreadable policies
 			}
 			for _, s := range sts {
-				reach = append(reach, s.crossStackReach(stack, sites)...)
+				reach = append(reach, s.crossStackReach(stack, sites, previewsPrefix)...)
 			}
 		}
 		slices.Sort(reach)

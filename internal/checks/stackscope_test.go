@@ -45,7 +45,7 @@ func TestCrossStackReach(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := statement{awsiam.Statement{Effect: "Allow", Action: awsiam.List{c.action}, Resource: awsiam.List{c.resource}, Condition: c.condition}}
-			reach := s.crossStackReach("dev", []string{"dev.example.com"})
+			reach := s.crossStackReach("dev", []string{"dev.example.com"}, "")
 			if got := len(reach) > 0; got != c.reaches {
 				t.Errorf("reaches another stack: %v (%v), want %v", got, reach, c.reaches)
 			}
@@ -53,7 +53,7 @@ func TestCrossStackReach(t *testing.T) {
 	}
 	// A stack named "aws" is not confused with the ARN's partition.
 	s := statement{awsiam.Statement{Effect: "Allow", Action: awsiam.List{"ecs:UpdateService"}, Resource: awsiam.List{"arn:aws:ecs:r:1:service/*"}}}
-	if reach := s.crossStackReach("aws", nil); len(reach) == 0 || !strings.Contains(reach[0], "service/*") {
+	if reach := s.crossStackReach("aws", nil, ""); len(reach) == 0 || !strings.Contains(reach[0], "service/*") {
 		t.Errorf("stack aws: %v, want the service pattern reported", reach)
 	}
 }

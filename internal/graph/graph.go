@@ -194,11 +194,29 @@ func (e *Export) StackOutputs() map[string]any {
 	return nil
 }
 
+// PreviewPorts are the listener ports the stack opens to its previews (its
+// previewHost output's ports), false when it hosts none.
+func (e *Export) PreviewPorts() (from, to int, ok bool) {
+	f, okFrom := AsNumber(lookup(e.StackOutputs(), []string{"previewHost", "ports", "from"}))
+	t, okTo := AsNumber(lookup(e.StackOutputs(), []string{"previewHost", "ports", "to"}))
+	return int(f), int(t), okFrom && okTo
+}
+
 // StackName returns the stack's name from the root stack's URN.
 func (e *Export) StackName() string {
 	for _, r := range e.Resources(RootStackType) {
 		if u := resource.URN(r.URN); u.IsValid() {
 			return string(u.Stack())
+		}
+	}
+	return ""
+}
+
+// ProjectName returns the project's name from the root stack's URN.
+func (e *Export) ProjectName() string {
+	for _, r := range e.Resources(RootStackType) {
+		if u := resource.URN(r.URN); u.IsValid() {
+			return string(u.Project())
 		}
 	}
 	return ""

@@ -43,6 +43,9 @@ type Options struct {
 	// Now is the moment the modelled deploy runs, which decides whether a
 	// scheduled service is asleep; zero means the real time.
 	Now time.Time
+	// StackOutputs are the outputs of the stacks a stack reference may read,
+	// by stack name (the reference's last part).
+	StackOutputs map[string]map[string]any
 }
 
 // Registration is one resource the program registered.
@@ -106,6 +109,9 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	if rpc := args.RegisterRPC; rpc != nil {
 		reg.Aliases = m.aliases(reg, rpc)
 	}
+	if reg.Type == StackReferenceType {
+		return m.stackReference(reg, args.ID)
+	}
 
 	outs := args.Inputs.Copy()
 	id := ""
@@ -124,6 +130,25 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	m.registrations = append(m.registrations, reg)
 	m.mu.Unlock()
 	return id, outs, nil
+}
+
+// StackReferenceType is a stack reference's type token.
+const StackReferenceType = "pulumi:pulumi:StackReference"
+
+// stackReference answers a stack reference's read with the referenced stack's
+// outputs, as the engine does; its state, like the engine's, is an external
+// resource whose id is the stack's name.
+func (m *Monitor) stackReference(reg Registration, name string) (string, resource.PropertyMap, error) {
+	stack := name[strings.LastIndex(name, "/")+1:]
+	outs := resource.PropertyMap{
+		"name":    resource.NewProperty(name),
+		"outputs": resource.NewProperty(resource.NewPropertyMapFromMap(m.opts.StackOutputs[stack])),
+	}
+	reg.Custom, reg.ID, reg.Outputs = true, name, outs
+	m.mu.Lock()
+	m.registrations = append(m.registrations, reg)
+	m.mu.Unlock()
+	return name, outs, nil
 }
 
 // Call answers provider function invokes.

@@ -51,6 +51,15 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
+	var previewKeysErr error
+	if host := cfg.Values[config.Namespace+":previewOf"]; host != "" {
+		previewKeysErr = config.CheckPreviewFileKeys(cfg.FileKeys)
+		if opts.StackOutputs[host] == nil {
+			if opts, err = withHostOutputs(cfg, host, opts); err != nil {
+				return nil, err
+			}
+		}
+	}
 	mon := mocks.New(cfg.Project, cfg.Stack, opts)
 	outputs := map[string]any{}
 	program := func(ctx *pulumi.Context) error {
@@ -76,7 +85,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	}
 	// The keys are checked as the CLI's PULUMI_CONFIG is at deploy time, and
 	// reported with the values' errors, all at once.
-	keysErr := config.CheckKeys(slices.Collect(maps.Keys(cfg.Values)))
+	keysErr := errors.Join(config.CheckKeys(slices.Collect(maps.Keys(cfg.Values))), previewKeysErr)
 	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil || keysErr != nil {
 		return nil, cleanError(errors.Join(keysErr, err))
 	}
@@ -85,6 +94,32 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 		return nil, err
 	}
 	return &Result{Config: cfg, Export: exp}, nil
+}
+
+// withHostOutputs plans a preview's host from its stack file beside the
+// preview's, so that the preview reads what the host would export.
+func withHostOutputs(cfg *StackConfig, host string, opts mocks.Options) (mocks.Options, error) {
+	hostCfg, err := LoadStack(cfg.Dir, host)
+	if err != nil {
+		return opts, fmt.Errorf("planning %s, which %s previews: %w", host, cfg.Stack, err)
+	}
+	hostOpts := opts
+	hostOpts.Preview = false
+	res, err := Run(hostCfg, hostOpts)
+	if err != nil {
+		return opts, fmt.Errorf("planning %s, which %s previews: %w", host, cfg.Stack, err)
+	}
+	stacks := maps.Clone(opts.StackOutputs)
+	if stacks == nil {
+		stacks = map[string]map[string]any{}
+	}
+	for _, r := range res.Export.Deployment.Resources {
+		if r.Type == graph.RootStackType {
+			stacks[host] = r.Outputs
+		}
+	}
+	opts.StackOutputs = stacks
+	return opts, nil
 }
 
 // cleanError drops the engine's wrapping so that each config error reads as one line.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fargo-dev/fargo/config"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,6 +33,10 @@ type StackConfig struct {
 	// it (fargo:services.web.paths[0]), to point errors at.
 	File  string
 	Lines map[string]int
+	// Dir is the project's directory, where the stacks it references are.
+	Dir string
+	// FileKeys are the keys the stack file itself sets.
+	FileKeys []string
 }
 
 // Line is where a config error's key, or its nearest enclosing path, sits in the
@@ -121,7 +126,13 @@ type stackFile struct {
 	Config map[string]any `yaml:"config"`
 }
 
-// LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml from dir.
+// PreviewTemplate is the stack file previews are made from: the preview
+// workflow copies it to Pulumi.pr<number>.yaml.
+const PreviewTemplate = "Pulumi.pr.yaml"
+
+// LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml from dir. A preview
+// (pr<number>) without a stack file of its own reads PreviewTemplate, as the
+// preview workflow makes it.
 func LoadStack(dir, stack string) (*StackConfig, error) {
 	var project projectFile
 	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &project); err != nil {
@@ -131,6 +142,9 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 		return nil, fmt.Errorf("Pulumi.yaml: no project name")
 	}
 	stackPath := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	if _, err := os.Stat(stackPath); errors.Is(err, fs.ErrNotExist) && config.IsPreviewStack(stack) {
+		stackPath = filepath.Join(dir, PreviewTemplate)
+	}
 	var sf stackFile
 	if err := readYAML(stackPath, &sf); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -141,7 +155,7 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 
 	data, _ := os.ReadFile(stackPath)
 	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{},
-		File: filepath.Base(stackPath), Lines: keyLines(data)}
+		File: filepath.Base(stackPath), Lines: keyLines(data), Dir: dir}
 	for key, entry := range project.Config {
 		full := qualify(project.Name, key)
 		v := entry.Default
@@ -164,11 +178,13 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 			return nil, fmt.Errorf("%s: %s: %w", filepath.Base(stackPath), full, err)
 		}
 		cfg.Values[full] = s
+		cfg.FileKeys = append(cfg.FileKeys, full)
 		if secret {
 			cfg.SecretKeys = append(cfg.SecretKeys, full)
 		}
 	}
 	sort.Strings(cfg.SecretKeys)
+	sort.Strings(cfg.FileKeys)
 	return cfg, nil
 }
 

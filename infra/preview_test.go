@@ -1,0 +1,299 @@
+package infra_test
+
+import (
+	"encoding/json"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/infra"
+	"github.com/fargo-dev/fargo/internal/cost"
+	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/internal/plan"
+)
+
+// previewWith returns the preview template's config for stack pr7 with one key
+// replaced (or removed when value is "").
+func previewWith(t *testing.T, key, value string) *plan.StackConfig {
+	t.Helper()
+	sc := loadConfig(t, "pr7")
+	if value == "" {
+		delete(sc.Values, key)
+	} else {
+		sc.Values[key] = value
+	}
+	return sc
+}
+
+// TestPreviewRunsOnDevsNetworkAndLoadBalancer plans the shipped template beside
+// the shipped dev: everything fixed is dev's, read through the stack reference.
+func TestPreviewRunsOnDevsNetworkAndLoadBalancer(t *testing.T) {
+	dev, pr := planFor(t, "dev"), planFor(t, "pr7")
+	for _, typ := range []string{"aws:ec2/vpc:Vpc", "aws:lb/loadBalancer:LoadBalancer", "aws:ecr/repository:Repository", "aws:ec2/subnet:Subnet"} {
+		if n := len(pr.exp.Resources(typ)); n != 0 {
+			t.Errorf("the preview makes %d %s; it uses dev's", n, typ)
+		}
+	}
+	ref := one(t, pr.exp, "pulumi:pulumi:StackReference", "organization/fargo/dev")
+	if ref.ID != "organization/fargo/dev" {
+		t.Errorf("stack reference id %q", ref.ID)
+	}
+	listener := one(t, pr.exp, "aws:lb/listener:Listener", "web-preview")
+	if got, want := listener.String("loadBalancerArn"), one(t, dev.exp, "aws:lb/loadBalancer:LoadBalancer", "web").Output("arn"); got != want {
+		t.Errorf("listener on %q, want dev's load balancer %v", got, want)
+	}
+	if num(t, listener, "port") != 8001 || listener.String("protocol") != "HTTP" {
+		t.Errorf("listener %v", listener.Inputs)
+	}
+	rule := one(t, pr.exp, "aws:lb/listenerRule:ListenerRule", "web-backend")
+	if rule.String("listenerArn") != listener.Output("arn") {
+		t.Errorf("backend's rule is on %q, not the preview's own listener %v", rule.String("listenerArn"), listener.Output("arn"))
+	}
+	devSubnets := strs(one(t, dev.exp, "aws:ecs/service:Service", "app-frontend").List("networkConfiguration", "subnets"))
+	previewsGroup := one(t, dev.exp, "aws:ec2/securityGroup:SecurityGroup", "web-previews").ID
+	albGroup := one(t, dev.exp, "aws:ec2/securityGroup:SecurityGroup", "web-alb").ID
+	for _, svc := range []string{"frontend", "backend"} {
+		s := one(t, pr.exp, "aws:ecs/service:Service", "app-"+svc)
+		if got := strs(s.List("networkConfiguration", "subnets")); !slices.Equal(got, devSubnets) {
+			t.Errorf("%s runs in %v, want dev's task subnets %v", svc, got, devSubnets)
+		}
+		own := one(t, pr.exp, "aws:ec2/securityGroup:SecurityGroup", "app-"+svc+"-task").ID
+		if got := strs(s.List("networkConfiguration", "securityGroups")); !slices.Equal(got, []string{own, previewsGroup}) {
+			t.Errorf("%s's groups %v, want its own and dev's previews group %v", svc, got, []string{own, previewsGroup})
+		}
+		if in := one(t, pr.exp, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "app-"+svc+"-task-in"); in.String("referencedSecurityGroupId") != albGroup {
+			t.Errorf("%s admits %q, want dev's load balancer's group", svc, in.String("referencedSecurityGroupId"))
+		}
+		td := one(t, pr.exp, "aws:ecs/taskDefinition:TaskDefinition", "app-"+svc)
+		if td.String("cpu") != "256" || td.String("memory") != "512" || td.String("family") != "fargo_pr7-"+svc {
+			t.Errorf("%s task definition %s/%s family %s", svc, td.String("cpu"), td.String("memory"), td.String("family"))
+		}
+		var containers []map[string]any
+		if err := json.Unmarshal([]byte(td.String("containerDefinitions")), &containers); err != nil {
+			t.Fatal(err)
+		}
+		wantImage := "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/fargo-dev-previews-" + svc + ":" + mocks.DefaultImageTag
+		if containers[0]["image"] != wantImage {
+			t.Errorf("%s runs %v, want %s", svc, containers[0]["image"], wantImage)
+		}
+		target := one(t, pr.exp, "aws:appautoscaling/target:Target", "app-"+svc)
+		if num(t, target, "minCapacity") != 1 || num(t, target, "maxCapacity") != 1 {
+			t.Errorf("%s scales %v-%v, want exactly 1 task", svc, target.Value("minCapacity"), target.Value("maxCapacity"))
+		}
+		if tags := s.Input("tags").(map[string]any); tags["fargo-preview-of"] != "dev" || tags["fargo-stack"] != "pr7" {
+			t.Errorf("%s tags %v", svc, tags)
+		}
+	}
+	if n := len(pr.exp.Resources("aws:appautoscaling/policy:Policy")); n != 0 {
+		t.Errorf("%d scaling policies; a preview runs one task", n)
+	}
+	if got := one(t, pr.exp, "aws:ecs/cluster:Cluster", "app").String("name"); got != "fargo_pr7" {
+		t.Errorf("cluster %q", got)
+	}
+	if got := pr.exp.StackOutputs()["url"]; got != "http://"+dev.exp.StackOutputs()["albDnsName"].(string)+":8001" {
+		t.Errorf("url %v", got)
+	}
+}
+
+// TestPreviewCostsUnderTwoCentsAnHour prices the template's preview: its two
+// tasks alone, 0.25 vCPU and 0.5 GB on Fargate Spot with a public address each
+// (PRICES.md, ap-northeast-2), nothing fixed.
+func TestPreviewCostsUnderTwoCentsAnHour(t *testing.T) {
+	est, err := cost.EstimateGraph(planFor(t, "pr7").exp, cost.Assumptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perTaskHour := 0.25*0.01422902 + 0.5*0.00156165 + 0.005
+	want := math.Round(2*perTaskHour*730*100) / 100 // 13.63
+	if math.Abs(est.TotalMonthly-want) > 0.01 {
+		t.Errorf("preview costs %.2f a month awake, want %.2f", est.TotalMonthly, want)
+	}
+	if hourly := est.TotalMonthly / 730; hourly >= 0.02 {
+		t.Errorf("preview costs %.4f an hour awake, the goal is under 0.02", hourly)
+	}
+	for _, it := range est.Items {
+		if it.Monthly > 0 && !strings.HasPrefix(it.Resource, "app-") {
+			t.Errorf("the preview pays for %s (%s): only its tasks should cost", it.Resource, it.Description)
+		}
+	}
+}
+
+func TestPreviewConfigIsRefusedClearly(t *testing.T) {
+	cases := []struct {
+		name, key, value string
+		want             []string
+	}{
+		{"unknown key", "fargo:preview", `{"port":8001,"sevices":{}}`, []string{"fargo:preview", `unknown key "sevices"`}},
+		{"no port", "fargo:preview", `{"services":{}}`, []string{"fargo:preview.port", "not set"}},
+		{"port outside dev's range", "fargo:preview", `{"port":8011}`, []string{"fargo:preview.port", "8011", "8001-8010", "Pulumi.dev.yaml"}},
+		{"service dev lacks", "fargo:preview", `{"port":8001,"services":{"frontend":{},"api":{}}}`, []string{"fargo:preview.services.api", "dev has no service api", "backend, frontend"}},
+		{"without the default route", "fargo:preview", `{"port":8001,"services":{"backend":{"secrets":{"MASTER_KEY":"/fargo-previews/k"}}}}`, []string{"fargo:preview.services", "leaves out frontend", "default route"}},
+		{"dev's secret left out", "fargo:preview", `{"port":8001,"services":{"frontend":{},"backend":{}}}`, []string{"fargo:preview.services.backend.secrets.MASTER_KEY", "never reads its host's"}},
+		{"dev's secret reused", "fargo:preview", `{"port":8001,"services":{"frontend":{},"backend":{"secrets":{"MASTER_KEY":"/fargo/dev/master-key"}}}}`, []string{"fargo:preview.services.backend.secrets.MASTER_KEY", "stack dev's secret"}},
+		{"memory not with cpu", "fargo:preview", `{"port":8001,"services":{"frontend":{"cpu":256,"memory":4096}}}`, []string{"fargo:preview.services.frontend.memory", "4096", "512, 1024, 2048"}},
+		{"retention", "fargo:preview", `{"port":8001,"logRetentionDays":2}`, []string{"fargo:preview.logRetentionDays", "2"}},
+		{"host is a preview", "fargo:previewOf", "pr3", []string{"fargo:previewOf", `"pr3" is a preview`}},
+		{"host without previews", "fargo:previewOf", "prod", []string{"stack organization/fargo/prod exports no \"previewHost\"", "fargo:previews"}},
+		{"a key of dev's", "fargo:network", `{"nat":"single"}`, []string{"fargo:network", "preview's stack file", "fargo:previewOf, fargo:preview, fargo:tables"}},
+		{"tables without services", "fargo:tables", `{"notes":{"partitionKey":"id","attributes":{"id":"S"},"services":{"backend":"read"}}}`, []string{"fargo:tables", "lists no service"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc := previewWith(t, c.key, c.value)
+			if c.key == "fargo:network" || c.key == "fargo:tables" {
+				sc.FileKeys = append(sc.FileKeys, c.key)
+			}
+			if c.name == "tables without services" {
+				sc.Values["fargo:preview"] = `{"port":8001}`
+			}
+			_, err := plan.Run(sc, mocks.Options{Now: daytime})
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestStackNamesTellPreviewsApart(t *testing.T) {
+	sc := devWith(t, "fargo:previews", "")
+	sc.Stack = "pr12"
+	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err == nil || !strings.Contains(err.Error(), `"pr12" is a preview's name`) {
+		t.Errorf("a stack named pr12 without fargo:previewOf: %v", err)
+	}
+	pr := loadConfig(t, "pr7")
+	pr.Stack = "staging"
+	if _, err := plan.Run(pr, mocks.Options{Now: daytime}); err == nil || !strings.Contains(err.Error(), "previews are named pr<number>") {
+		t.Errorf("a preview named staging: %v", err)
+	}
+	for name, want := range map[string]bool{"pr1": true, "pr123456": true, "pr0": false, "pr01": false, "prod": false, "pr": false, "pr1a": false} {
+		if config.IsPreviewStack(name) != want {
+			t.Errorf("IsPreviewStack(%q) = %v", name, !want)
+		}
+	}
+}
+
+func TestHostPreviewPortsAreRefusedClearly(t *testing.T) {
+	cases := []struct {
+		name, value string
+		want        []string
+	}{
+		{"below 1024", `{"ports":{"from":80,"to":90}}`, []string{"fargo:previews.ports", "80-90", "1024"}},
+		{"reversed", `{"ports":{"from":8010,"to":8001}}`, []string{"fargo:previews.ports", "8010-8001"}},
+		{"more than the listeners", `{"ports":{"from":8001,"to":8049}}`, []string{"fargo:previews.ports", "49 ports", "50 listeners", "at most 48"}},
+		{"unknown key", `{"port":{"from":8001,"to":8002}}`, []string{"fargo:previews", `unknown key "port"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := plan.Run(devWith(t, "fargo:previews", c.value), mocks.Options{Now: daytime})
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+	// Every preview repeats the path rules: 2 path services and 48 ports pass
+	// the load balancer's 100 rules (2 x 49 = 98); 3 and 40 do not (3 x 41 = 123).
+	withPaths := func(names ...string) string {
+		var services map[string]map[string]any
+		if err := json.Unmarshal([]byte(loadConfig(t, "dev").Values["fargo:services"]), &services); err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range names {
+			services[n] = map[string]any{"paths": []string{"/" + n + "/*"}, "priority": 200 + i}
+		}
+		b, _ := json.Marshal(services)
+		return string(b)
+	}
+	sc := devWith(t, "fargo:previews", `{"ports":{"from":8001,"to":8048}}`)
+	sc.Values["fargo:services"] = withPaths("docs")
+	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err != nil {
+		t.Errorf("48 previews of 2 path services refused: %v", err)
+	}
+	sc.Values["fargo:previews"] = `{"ports":{"from":8001,"to":8040}}`
+	sc.Values["fargo:services"] = withPaths("docs", "help")
+	_, err := plan.Run(sc, mocks.Options{Now: daytime})
+	if err == nil || !strings.Contains(err.Error(), "fargo:previews.ports: 8001-8040 lets 40 previews each add the stack's 3 path rules: 123 rules") || !strings.Contains(err.Error(), "at most 32 ports") {
+		t.Errorf("3 path services x 41: %v", err)
+	}
+	sc.Values["fargo:services"] = withPaths("previews-x")
+	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err == nil || !strings.Contains(err.Error(), "fargo:services.previews-x: begins with \"previews-\"") {
+		t.Errorf("a service named previews-x beside previews: %v", err)
+	}
+}
+
+// TestPreviewsRoleReachesOnlyPreviews reads the previews role's policy as IAM
+// would match it: no statement without the previews' tag condition matches a
+// resource of dev's own or prod's, and the tag-held ones ask for the tag.
+func TestPreviewsRoleReachesOnlyPreviews(t *testing.T) {
+	p := infra.PolicyScope{Project: "fargo", Stack: "dev", Region: "ap-northeast-2", Account: "123456789012"}
+	doc := p.PreviewsPolicy(infra.PreviewHostResources{VpcID: "vpc-0dev", LoadBalancerArn: "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/app/web-1a2b3c4/0123456789abcdef"})
+	others := []string{
+		"arn:aws:ecs:ap-northeast-2:123456789012:cluster/fargo-prod",
+		"arn:aws:ecs:ap-northeast-2:123456789012:service/fargo-prod/app-backend-1a2b3c4",
+		"arn:aws:ecs:ap-northeast-2:123456789012:service/fargo-dev/app-backend-1a2b3c4",
+		"arn:aws:ecs:ap-northeast-2:123456789012:task-definition/fargo-prod-backend:3",
+		"arn:aws:logs:ap-northeast-2:123456789012:log-group:/ecs/fargo-prod/backend",
+		"arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo/prod/backend/image-tag",
+		"arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo/prod/master-key",
+		"arn:aws:iam::123456789012:role/fargo/prod/app-backend-task-1a2b3c4",
+		"arn:aws:iam::123456789012:role/fargo-ci/github-deploy-1a2b3c4",
+		"arn:aws:dynamodb:ap-northeast-2:123456789012:table/fargo-prod-posts",
+		"arn:aws:ecr:ap-northeast-2:123456789012:repository/fargo-dev-backend",
+		"arn:aws:ecr:ap-northeast-2:123456789012:repository/fargo-prod-backend",
+		"arn:aws:ec2:ap-northeast-2:123456789012:vpc/vpc-0prod",
+		"arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/app/web-9f8e7d6/fedcba9876543210",
+		"arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:listener/app/web-1a2b3c4/0123456789abcdef/0aaa",
+	}
+	mine := []string{
+		"arn:aws:ecs:ap-northeast-2:123456789012:cluster/fargo_pr12",
+		"arn:aws:ecs:ap-northeast-2:123456789012:service/fargo_pr12/app-backend-1a2b3c4",
+		"arn:aws:logs:ap-northeast-2:123456789012:log-group:/ecs/fargo_pr12/backend",
+		"arn:aws:ssm:ap-northeast-2:123456789012:parameter/fargo_pr12/backend/image-tag",
+		"arn:aws:iam::123456789012:role/fargo_pr12/app-backend-task-1a2b3c4",
+		"arn:aws:dynamodb:ap-northeast-2:123456789012:table/fargo_pr12-notes",
+		"arn:aws:ecr:ap-northeast-2:123456789012:repository/fargo-dev-previews-backend",
+	}
+	matches := func(pattern, arn string) bool {
+		re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
+		return regexp.MustCompile(re).MatchString(arn)
+	}
+	reached := map[string]bool{}
+	for _, s := range doc.Statement {
+		held := s.Condition["StringEquals"]["aws:ResourceTag/fargo-preview-of"] == "dev" || s.Condition["StringEquals"]["aws:RequestTag/fargo-preview-of"] == "dev"
+		for _, r := range s.Resource {
+			for _, arn := range others {
+				if matches(r, arn) && !held && !slices.Contains(infra.DeployReadActions, s.Action[0]) && s.Sid != "EcrLogin" && s.Sid != "TaskDefinitions" {
+					t.Errorf("%s (%v) reaches %s", s.Sid, s.Action, arn)
+				}
+			}
+			for _, arn := range mine {
+				if matches(r, arn) {
+					reached[arn] = true
+				}
+			}
+		}
+		if s.Sid == "PreviewOwned" && !held {
+			t.Errorf("PreviewOwned is not held to the previews' tag: %v", s.Condition)
+		}
+		if strings.HasPrefix(s.Sid, "New") && s.Condition["StringEquals"]["aws:RequestTag/fargo-preview-of"] != "dev" {
+			t.Errorf("%s makes resources without the previews' tag: %v", s.Sid, s.Condition)
+		}
+	}
+	for _, arn := range mine {
+		if !reached[arn] {
+			t.Errorf("no statement reaches the preview's %s", arn)
+		}
+	}
+}
