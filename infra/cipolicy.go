@@ -22,7 +22,9 @@ func (p PolicyScope) arn(service, resource string) string {
 
 // ReadActions are what running the program needs at all: its look-ups. AWS offers
 // no resource-level permission for these list and describe actions.
-var ReadActions = []string{"ec2:DescribeAvailabilityZones", "iam:ListOpenIDConnectProviders", "route53:ListHostedZones", "route53:ListHostedZonesByName"}
+// A host of previews also lists its previews' target groups by tag (its
+// previews' guard).
+var ReadActions = []string{"ec2:DescribeAvailabilityZones", "iam:ListOpenIDConnectProviders", "route53:ListHostedZones", "route53:ListHostedZonesByName", "tag:GetResources"}
 
 // readStatements let a role run the program: its look-ups, the OIDC provider and the
 // image tag parameters.

@@ -57,6 +57,10 @@ type LoadBalancerArgs struct {
 	// preview's, on its host's) behind a listener of their own, instead of
 	// creating a load balancer.
 	Attach *AttachArgs
+	// Guard, when set, is given to what previews use (the load balancer, its
+	// security group and rules, the previews' group): a hook that refuses to
+	// delete them while previews exist.
+	Guard pulumi.ResourceOption
 	// Tags are applied to every resource.
 	Tags pulumi.StringMap
 }
@@ -200,14 +204,14 @@ func (b lbBuilder) previews(alb *ec2.SecurityGroup) error {
 		CidrIpv4:        pulumi.String("0.0.0.0/0"),
 		Description:     pulumi.String("HTTP to pull request previews"),
 		Tags:            b.args.Tags,
-	}, b.parent); err != nil {
+	}, b.guarded()); err != nil {
 		return err
 	}
 	tasks, err := ec2.NewSecurityGroup(b.ctx, b.name+"-previews", &ec2.SecurityGroupArgs{
 		VpcId:       b.args.VpcID,
 		Description: pulumi.String("fargo previews tasks: the load balancer reaches them"),
 		Tags:        b.args.Tags,
-	}, b.parent)
+	}, b.guarded())
 	if err != nil {
 		return err
 	}
@@ -224,7 +228,7 @@ func (b lbBuilder) previews(alb *ec2.SecurityGroup) error {
 			ToPort:                    pulumi.Int(port),
 			Description:               pulumi.String("to previews tasks"),
 			Tags:                      b.args.Tags,
-		}, b.parent); err != nil {
+		}, b.guarded()); err != nil {
 			return err
 		}
 	}
@@ -241,6 +245,9 @@ type lbBuilder struct {
 	parent pulumi.ResourceOption
 }
 
+// guarded is parent, with the previews' guard when there is one.
+func (b lbBuilder) guarded() pulumi.ResourceOption { return guarded(b.parent, b.args.Guard) }
+
 // securityGroup admits HTTP from the internet, and HTTPS once a site is served;
 // its way out, to each service's tasks only, is added by AllowTo.
 func (b lbBuilder) securityGroup() (*ec2.SecurityGroup, error) {
@@ -248,7 +255,7 @@ func (b lbBuilder) securityGroup() (*ec2.SecurityGroup, error) {
 		VpcId:       b.args.VpcID,
 		Description: pulumi.String("fargo load balancer: HTTP(S) from the internet, to tasks only"),
 		Tags:        b.args.Tags,
-	}, b.parent)
+	}, b.guarded())
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +277,7 @@ func (b lbBuilder) securityGroup() (*ec2.SecurityGroup, error) {
 			CidrIpv4:        pulumi.String("0.0.0.0/0"),
 			Description:     pulumi.String(description),
 			Tags:            b.args.Tags,
-		}, b.parent); err != nil {
+		}, b.guarded()); err != nil {
 			return nil, err
 		}
 	}
@@ -289,7 +296,7 @@ func (b lbBuilder) balancer(sg *ec2.SecurityGroup) (*lb.LoadBalancer, error) {
 		DesyncMitigationMode:     pulumi.String("defensive"),
 		EnableDeletionProtection: pulumi.Bool(b.args.DeletionProtection),
 		Tags:                     b.args.Tags,
-	}, b.parent)
+	}, b.guarded())
 }
 
 // targetGroups makes one target group per service, with the health check and

@@ -41,6 +41,10 @@ type NetworkArgs struct {
 	Region string
 	// Tags are applied to every resource of the network.
 	Tags pulumi.StringMap
+	// Guard, when set, is given to what the stack's previews run on (the VPC,
+	// its internet gateway and the public tier): a hook that refuses to delete
+	// them while previews exist.
+	Guard pulumi.ResourceOption
 }
 
 // Network is a VPC across several availability zones, built from plain resources
@@ -168,6 +172,18 @@ func (n *network) tags(name string) pulumi.StringMap {
 
 func (n *network) parent() pulumi.ResourceOption { return pulumi.Parent(n.c) }
 
+// guarded is parent, with the previews' guard on what previews run on.
+func (n *network) guarded() pulumi.ResourceOption { return guarded(n.parent(), n.args.Guard) }
+
+// tierOpts are a tier's resources' options: the public tier, which previews
+// run on, is guarded.
+func (n *network) tierOpts(tier config.Tier) pulumi.ResourceOption {
+	if tier == config.TierPublic {
+		return n.guarded()
+	}
+	return n.parent()
+}
+
 func (n *network) newVpc(ctx *pulumi.Context) error {
 	var err error
 	if n.vpc, err = ec2.NewVpc(ctx, n.name+"-vpc", &ec2.VpcArgs{
@@ -175,13 +191,13 @@ func (n *network) newVpc(ctx *pulumi.Context) error {
 		EnableDnsHostnames: pulumi.Bool(true),
 		EnableDnsSupport:   pulumi.Bool(true),
 		Tags:               n.tags(n.name + "-vpc"),
-	}, n.parent()); err != nil {
+	}, n.guarded()); err != nil {
 		return err
 	}
 	n.igw, err = ec2.NewInternetGateway(ctx, n.name+"-igw", &ec2.InternetGatewayArgs{
 		VpcId: n.vpc.ID(),
 		Tags:  n.tags(n.name + "-igw"),
-	}, n.parent())
+	}, n.guarded())
 	return err
 }
 
@@ -199,20 +215,21 @@ func (n *network) subnet(ctx *pulumi.Context, tier config.Tier, i int) (*ec2.Sub
 		AvailabilityZone:    pulumi.String(n.zones[i]),
 		MapPublicIpOnLaunch: pulumi.Bool(false),
 		Tags:                n.tags(name),
-	}, n.parent())
+	}, n.tierOpts(tier))
 }
 
 // routeTable creates a route table whose default route goes to target, and
 // associates each subnet with it (the association takes the subnet's name). It
 // returns the table and what makes it route: the default route and the associations.
-func (n *network) routeTable(ctx *pulumi.Context, name string, target ec2.RouteArgs, subnets map[string]*ec2.Subnet) (*ec2.RouteTable, []pulumi.Resource, error) {
-	rt, err := ec2.NewRouteTable(ctx, name, &ec2.RouteTableArgs{VpcId: n.vpc.ID(), Tags: n.tags(name)}, n.parent())
+func (n *network) routeTable(ctx *pulumi.Context, tier config.Tier, name string, target ec2.RouteArgs, subnets map[string]*ec2.Subnet) (*ec2.RouteTable, []pulumi.Resource, error) {
+	opts := n.tierOpts(tier)
+	rt, err := ec2.NewRouteTable(ctx, name, &ec2.RouteTableArgs{VpcId: n.vpc.ID(), Tags: n.tags(name)}, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	target.RouteTableId = rt.ID()
 	target.DestinationCidrBlock = pulumi.String("0.0.0.0/0")
-	route, err := ec2.NewRoute(ctx, name+"-default", &target, n.parent())
+	route, err := ec2.NewRoute(ctx, name+"-default", &target, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -220,7 +237,7 @@ func (n *network) routeTable(ctx *pulumi.Context, name string, target ec2.RouteA
 	for _, subnetName := range slices.Sorted(maps.Keys(subnets)) {
 		association, err := ec2.NewRouteTableAssociation(ctx, subnetName, &ec2.RouteTableAssociationArgs{
 			SubnetId: subnets[subnetName].ID(), RouteTableId: rt.ID(),
-		}, n.parent())
+		}, opts)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -241,7 +258,7 @@ func (n *network) newPublicTier(ctx *pulumi.Context) error {
 		n.public = append(n.public, s)
 		named[fmt.Sprintf("%s-%s-%d", n.name, config.TierPublic, i)] = s
 	}
-	_, routing, err := n.routeTable(ctx, n.name+"-public-rt", ec2.RouteArgs{GatewayId: n.igw.ID()}, named)
+	_, routing, err := n.routeTable(ctx, config.TierPublic, n.name+"-public-rt", ec2.RouteArgs{GatewayId: n.igw.ID()}, named)
 	n.publicRouting = routing
 	return err
 }
@@ -265,7 +282,7 @@ func (n *network) newPrivateTier(ctx *pulumi.Context) error {
 		}
 		n.private = append(n.private, s)
 		subnetName := fmt.Sprintf("%s-%s-%d", n.name, config.TierPrivate, i)
-		rt, _, err := n.routeTable(ctx, subnetName+"-rt", targets[i%len(targets)], map[string]*ec2.Subnet{subnetName: s})
+		rt, _, err := n.routeTable(ctx, config.TierPrivate, subnetName+"-rt", targets[i%len(targets)], map[string]*ec2.Subnet{subnetName: s})
 		if err != nil {
 			return err
 		}

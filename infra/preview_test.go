@@ -297,3 +297,37 @@ func TestPreviewsRoleReachesOnlyPreviews(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviewsGuardHoldsWhatPreviewsRunOn checks which of dev's resources the
+// previews' guard holds: what a preview runs on and its way to the internet,
+// never what dev may change while previews run (its services, its NAT).
+func TestPreviewsGuardHoldsWhatPreviewsRunOn(t *testing.T) {
+	var guarded []string
+	for _, r := range planFor(t, "dev").exp.Deployment.Resources {
+		if slices.Contains(r.ResourceHooks["BeforeDelete"], infra.PreviewsGuardHook) {
+			guarded = append(guarded, r.Name())
+		}
+	}
+	slices.Sort(guarded)
+	want := []string{
+		"network-igw", "network-public-0", "network-public-0", "network-public-1", "network-public-1",
+		"network-public-rt", "network-public-rt-default", "network-vpc",
+		"registry-previews-backend", "registry-previews-frontend",
+		"web", "web-alb", "web-alb-in-80", "web-alb-in-previews", "web-alb-out-previews-3000", "web-previews",
+	}
+	if !slices.Equal(guarded, want) {
+		t.Errorf("guarded %v, want %v", guarded, want)
+	}
+	for _, r := range planFor(t, "prod").exp.Deployment.Resources {
+		if len(r.ResourceHooks) > 0 {
+			t.Errorf("prod hosts no previews, yet %s has hooks %v", r.Name(), r.ResourceHooks)
+		}
+	}
+	if err := infra.GuardPreviews("dev", "web", nil); err != nil {
+		t.Errorf("no previews, yet the guard refuses: %v", err)
+	}
+	err := infra.GuardPreviews("dev", "web", []string{"pr12", "pr15"})
+	if err == nil || !strings.Contains(err.Error(), "dev hosts the previews pr12, pr15, which run on web: destroy them first") {
+		t.Errorf("guard says %v", err)
+	}
+}

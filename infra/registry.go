@@ -19,6 +19,9 @@ type RegistryArgs struct {
 	// previews' images, apart from the stack's own: keepTagged counts every
 	// image of a repository, so previews' pushes would expire the stack's.
 	Previews bool
+	// Guard, when set, is given to the previews' repositories: a hook that
+	// refuses to delete them while previews exist.
+	Guard pulumi.ResourceOption
 	// Tags are applied to every repository.
 	Tags pulumi.StringMap
 }
@@ -172,7 +175,7 @@ func previewRepositories(ctx *pulumi.Context, c *Registry, name string, args *Re
 			},
 			ForceDelete: pulumi.Bool(true),
 			Tags:        args.Tags,
-		}, pulumi.Parent(c))
+		}, guarded(pulumi.Parent(c), args.Guard))
 		if err != nil {
 			return nil, err
 		}
@@ -185,4 +188,12 @@ func previewRepositories(ctx *pulumi.Context, c *Registry, name string, args *Re
 		urls[svc] = repo.RepositoryUrl
 	}
 	return urls, nil
+}
+
+// guarded adds a guard, when there is one, to a resource's options.
+func guarded(opt, guard pulumi.ResourceOption) pulumi.ResourceOption {
+	if guard == nil {
+		return opt
+	}
+	return pulumi.Composite(opt, guard)
 }

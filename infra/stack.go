@@ -59,14 +59,20 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	}
 	names := serviceNames(cfg.Services)
 	s := &stack{}
+	var guard pulumi.ResourceOption
+	if cfg.Previews != nil {
+		if guard, err = previewsGuard(ctx, cfg); err != nil {
+			return err
+		}
+	}
 
 	if s.network, err = NewNetwork(ctx, "network", &NetworkArgs{
 		Cidr: cfg.Network.Cidr, AvailabilityZones: cfg.Network.AvailabilityZones, Nat: cfg.Network.Nat,
-		Region: cfg.Region, Tags: tags,
+		Region: cfg.Region, Tags: tags, Guard: guard,
 	}); err != nil {
 		return err
 	}
-	if s.registry, err = NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Previews: cfg.Previews != nil, Tags: tags}); err != nil {
+	if s.registry, err = NewRegistry(ctx, "registry", &RegistryArgs{Services: names, Settings: cfg.Registry, Previews: cfg.Previews != nil, Guard: guard, Tags: tags}); err != nil {
 		return err
 	}
 	if len(cfg.Tables) > 0 {
@@ -83,7 +89,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	}
 	if s.web, err = NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
 		VpcID: s.network.VpcID, SubnetIDs: s.network.PublicSubnetIDs, Services: cfg.Services,
-		DeletionProtection: cfg.DeletionProtection, Site: site, PreviewPorts: previewPorts(cfg), Tags: tags,
+		DeletionProtection: cfg.DeletionProtection, Site: site, PreviewPorts: previewPorts(cfg), Guard: guard, Tags: tags,
 	}); err != nil {
 		return err
 	}

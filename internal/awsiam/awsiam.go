@@ -97,6 +97,10 @@ var UnscopableActions = []string{
 	"route53:CreateHostedZone", "ssm:DescribeParameters", "logs:DescribeLogGroups", "acm:ListCertificates",
 	"cloudwatch:DescribeAlarms", "dynamodb:ListTables",
 	"ec2:Describe*", "elasticloadbalancing:Describe*", "application-autoscaling:Describe*",
+	// The Resource Group Tagging API lists no resource type for GetResources,
+	// which means "you must specify all resources ("*")"
+	// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonresourcegrouptaggingapi.html).
+	"tag:GetResources",
 }
 
 // UnscopableWrites change something AWS grants only on every resource. A policy

@@ -54,6 +54,9 @@ type Resource struct {
 	// Aliases are URNs the resource was known by before, which the engine
 	// reads as this resource rather than one to delete.
 	Aliases []string `json:"aliases,omitempty"`
+	// ResourceHooks name the hooks the engine runs around the resource's steps,
+	// by kind (BeforeDelete, ...), as the state records them.
+	ResourceHooks map[string][]string `json:"resourceHooks,omitempty"`
 }
 
 // Name is the resource's logical name, the last part of its URN.

@@ -60,6 +60,8 @@ type Registration struct {
 	// Aliases are the URNs the resource declares it was known by before
 	// (pulumi.Aliases), resolved as the engine resolves them.
 	Aliases []string
+	// BeforeDelete names the hooks the engine runs before deleting it.
+	BeforeDelete []string
 }
 
 // Monitor records registrations and answers calls.
@@ -101,6 +103,7 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		reg.ReplaceOnChanges = rpc.GetReplaceOnChanges()
 		reg.Protect, reg.Version = rpc.GetProtect(), rpc.GetVersion()
 		reg.RetainOnDelete = rpc.GetRetainOnDelete()
+		reg.BeforeDelete = rpc.GetHooks().GetBeforeDelete()
 	}
 	if args.ReadRPC != nil {
 		reg.Parent = args.ReadRPC.GetParent()

@@ -179,6 +179,9 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: r.Dependencies, IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
 			Provider: r.Provider, Aliases: r.Aliases,
 		}
+		if len(r.BeforeDelete) > 0 {
+			res.ResourceHooks = map[string][]string{"BeforeDelete": r.BeforeDelete}
+		}
 		if res.Parent == "" {
 			res.Parent = stackURN
 		}
