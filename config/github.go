@@ -48,10 +48,11 @@ func (g GithubConfig) PreviewSubjects() []string {
 	return []string{fmt.Sprintf("repo:%s:pull_request", g.Repository)}
 }
 
-// PreviewsSubjects may assume the previews role: this repository's pull
-// requests, and its scheduled clean-up, which runs on the branch.
-func (g GithubConfig) PreviewsSubjects() []string {
-	return []string{fmt.Sprintf("repo:%s:pull_request", g.Repository), fmt.Sprintf("repo:%s:ref:refs/heads/%s", g.Repository, g.Branch)}
+// PreviewsSubjects may assume the previews role: the pull requests of the
+// repository that has previews (fargo:previews.repository), and its scheduled
+// clean-up, which runs on its default branch (taken to be Branch).
+func (g GithubConfig) PreviewsSubjects(repository string) []string {
+	return []string{fmt.Sprintf("repo:%s:pull_request", repository), fmt.Sprintf("repo:%s:ref:refs/heads/%s", repository, g.Branch)}
 }
 
 // RolloutSubjects may assume the rollout role: the app repositories' deploy jobs,

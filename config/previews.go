@@ -64,6 +64,10 @@ type PreviewsConfig struct {
 	// Ports are the listener ports previews take, one each; the load balancer's
 	// security group opens exactly these.
 	Ports PortRange `json:"ports"`
+	// Repository is the GitHub repository whose pull requests get previews,
+	// owner/name (default fargo:github.repository): the one whose numbers name
+	// the previews, so that no two pull requests share a stack.
+	Repository string `json:"repository"`
 }
 
 // PreviewConfig is fargo:preview: what a preview runs.
@@ -258,6 +262,12 @@ func (c *Config) parsePreviews(get func(string) (string, bool)) error {
 		return errorf(k, "%s is not allowed; give {from, to} with 1024 <= from <= to <= 65535", r)
 	case r.Size() > MaxListenersPerLoadBalancer-2:
 		return errorf(k, "%s holds %d ports; a load balancer takes %d listeners, and the stack's own take up to 2: at most %d previews", r, r.Size(), MaxListenersPerLoadBalancer, MaxListenersPerLoadBalancer-2)
+	}
+	if p.Repository == "" && c.Github != nil {
+		p.Repository = c.Github.Repository
+	}
+	if p.Repository != "" && !repoPattern.MatchString(p.Repository) {
+		return errorf(key+".repository", "%q is not a GitHub repository like my-org/board", p.Repository)
 	}
 	c.Previews = &p
 	return nil

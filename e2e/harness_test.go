@@ -208,7 +208,7 @@ func (e *emulator) stop() {
 
 // awsServices are every service endpoint the provider may call, all pointed at moto.
 var awsServices = []string{"acm", "applicationautoscaling", "budgets", "cloudwatch", "dynamodb", "ec2", "ecr", "ecs",
-	"elb", "elbv2", "iam", "kms", "logs", "route53", "s3", "ssm", "sts", "sns"}
+	"elb", "elbv2", "iam", "kms", "logs", "resourcegroupstaggingapi", "route53", "s3", "ssm", "sts", "sns"}
 
 // providerConfig is the aws provider's configuration for the emulator.
 func (e *emulator) providerConfig() auto.ConfigMap {
@@ -249,7 +249,7 @@ func newProject(t *tools, moto *emulator, root string, logs io.Writer) (*project
 			return nil, err
 		}
 	}
-	for _, f := range []string{"Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"} {
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.pr.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", f))
 		if err != nil {
 			return nil, err

@@ -355,7 +355,9 @@ func (s *suite) matrixStack(t *testing.T, m matrixStack) *config.Config {
 
 	start = time.Now()
 	var res auto.DestroyResult
-	s.operation(t, m.name, false, func() { res, err = st.Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs)) })
+	s.operation(t, m.name, false, func() {
+		res, err = st.Destroy(s.ctx, optdestroy.RunProgram(true), optdestroy.ProgressStreams(s.project.logs))
+	})
 	if err != nil {
 		t.Fatalf("destroy %s: %v", m.name, err)
 	}

@@ -58,13 +58,15 @@ type ghJob struct {
 }
 
 type ghStep struct {
-	Name  string            `yaml:"name"`
-	Uses  string            `yaml:"uses"`
-	Run   string            `yaml:"run"`
-	If    string            `yaml:"if"`
-	Shell string            `yaml:"shell"`
-	Env   map[string]string `yaml:"env"`
-	With  map[string]string `yaml:"with"`
+	ID               string            `yaml:"id"`
+	WorkingDirectory string            `yaml:"working-directory"`
+	Name             string            `yaml:"name"`
+	Uses             string            `yaml:"uses"`
+	Run              string            `yaml:"run"`
+	If               string            `yaml:"if"`
+	Shell            string            `yaml:"shell"`
+	Env              map[string]string `yaml:"env"`
+	With             map[string]string `yaml:"with"`
 }
 
 // title names a step as the Actions log does.
@@ -114,12 +116,13 @@ type ghContext map[string]string
 
 var ghExpression = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
 
-// expand replaces every ${{ name }}; a name the context lacks fails the test.
+// expand replaces every ${{ name }}; a name the context lacks fails the test,
+// but for a step output never written, which GitHub reads as empty.
 func (c ghContext) expand(t *testing.T, s string) string {
 	t.Helper()
 	return ghExpression.ReplaceAllStringFunc(s, func(m string) string {
 		name := ghExpression.FindStringSubmatch(m)[1]
-		v, ok := c[name]
+		v, ok := c.lookup(name)
 		if !ok {
 			t.Fatalf("the suite cannot evaluate %s", m)
 		}
@@ -127,20 +130,63 @@ func (c ghContext) expand(t *testing.T, s string) string {
 	})
 }
 
+// lookup reads a context name, or the first non-empty of names and quoted
+// literals joined by ||; steps.<id>.outputs.<name> unset reads empty.
+func (c ghContext) lookup(name string) (string, bool) {
+	if strings.Contains(name, "||") {
+		for _, part := range strings.Split(name, "||") {
+			part = strings.TrimSpace(part)
+			if len(part) >= 2 && part[0] == '\'' && part[len(part)-1] == '\'' {
+				return part[1 : len(part)-1], true
+			}
+			v, ok := c.lookup(part)
+			if !ok {
+				return "", false
+			}
+			if v != "" {
+				return v, true
+			}
+		}
+		return "", true
+	}
+	v, ok := c[name]
+	if !ok && strings.HasPrefix(name, "steps.") && strings.Contains(name, ".outputs.") {
+		return "", true
+	}
+	return v, ok
+}
+
 // condition evaluates an if: with the status functions and == or != between
-// context names and quoted literals; anything else fails the test.
+// context names and quoted literals, joined by && and || (without
+// parentheses); anything else fails the test.
 func (c ghContext) condition(t *testing.T, cond string, failed bool) bool {
 	t.Helper()
 	cond = strings.TrimSpace(cond)
 	if m := ghExpression.FindStringSubmatch(cond); m != nil && m[0] == cond {
 		cond = m[1]
 	}
+	if strings.Contains(cond, "||") {
+		for _, part := range strings.Split(cond, "||") {
+			if c.condition(t, part, failed) {
+				return true
+			}
+		}
+		return false
+	}
+	if strings.Contains(cond, "&&") {
+		for _, part := range strings.Split(cond, "&&") {
+			if !c.condition(t, part, failed) {
+				return false
+			}
+		}
+		return true
+	}
 	operand := func(s string) string {
 		s = strings.TrimSpace(s)
 		if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
 			return s[1 : len(s)-1]
 		}
-		v, ok := c[s]
+		v, ok := c.lookup(s)
 		if !ok {
 			t.Fatalf("the suite cannot evaluate %q in the condition %q", s, cond)
 		}
@@ -290,7 +336,10 @@ func (r *ghJobRun) runStep(st ghStep) (string, error) {
 	if ok {
 		err := stand(st, with)
 		if err != nil {
-			r.logs[title] = err.Error()
+			// A stand-in that ran the step keeps the step's own log.
+			if !strings.Contains(r.logs[title], err.Error()) {
+				r.logs[title] = strings.TrimSpace(r.logs[title] + "\n" + err.Error())
+			}
 			t.Logf("step %q of job %s failed: %v", title, r.name, err)
 		}
 		return r.logs[title], err
@@ -324,7 +373,7 @@ func (r *ghJobRun) runStep(st ghStep) (string, error) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("bash", append(args, script)...)
-	cmd.Dir = r.dir
+	cmd.Dir = filepath.Join(r.dir, st.WorkingDirectory)
 	env := map[string]string{
 		"CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": r.dir, "RUNNER_TEMP": r.temp,
 		"GITHUB_STEP_SUMMARY": r.summary, "GITHUB_ENV": files["GITHUB_ENV"], "GITHUB_OUTPUT": files["GITHUB_OUTPUT"],
@@ -348,6 +397,12 @@ func (r *ghJobRun) runStep(st ghStep) (string, error) {
 	data, _ := os.ReadFile(files["GITHUB_ENV"])
 	for k, v := range parseGitHubEnv(t, string(data)) {
 		r.env[k] = v
+	}
+	if st.ID != "" {
+		data, _ := os.ReadFile(files["GITHUB_OUTPUT"])
+		for k, v := range parseGitHubEnv(t, string(data)) {
+			r.ctx["steps."+st.ID+".outputs."+k] = v
+		}
 	}
 	if err != nil {
 		t.Logf("step %q of job %s failed: %v\n%s", title, r.name, err, out)
@@ -550,11 +605,16 @@ type fakeGitHub struct {
 // comment from an earlier push.
 func newFakeGitHub(t *testing.T, stack string, existing bool) *fakeGitHub {
 	t.Helper()
+	return newFakeGitHubFor(t, "<!-- fargo-plan: "+stack+" -->", stack, existing)
+}
+
+// newFakeGitHubFor is newFakeGitHub for the comments holding marker.
+func newFakeGitHubFor(t *testing.T, marker, stack string, existing bool) *fakeGitHub {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "gh"), []byte(fakeGH), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	marker := "<!-- fargo-plan: " + stack + " -->"
 	pages := [][]map[string]any{
 		{{"id": 101, "user": map[string]any{"login": "alice"}, "body": "Why does " + marker + " say so?"}},
 		{{"id": 102, "user": map[string]any{"login": "github-actions[bot]"}, "body": "<!-- fargo-plan: other -->\nthe other stack"}},

@@ -21,7 +21,9 @@ type apiCall struct {
 	Service string         `json:"service"`
 	Action  string         `json:"action"`
 	Params  map[string]any `json:"params"`
-	Path    string         `json:"path"`
+	// UserAgent tells the suite's own AWS CLI calls (suiteUserAgent) apart.
+	UserAgent string `json:"userAgent"`
+	Path      string `json:"path"`
 }
 
 // iamRequest is what AWS authorizes for a call: an action on a resource, with
@@ -167,9 +169,16 @@ func (a arnScope) taggedRequests(c apiCall, action string) []iamRequest {
 	}
 	switch c.Service {
 	case "ec2":
+		rule := strings.Contains(c.Action, "SecurityGroupIngress") || strings.Contains(c.Action, "SecurityGroupEgress")
 		for _, v := range allStrings(c.Params) {
 			m := ec2ID.FindStringSubmatch(v)
 			switch {
+			case rule && m != nil && m[1] == "sg" && !slices.Contains(param(c, "GroupId"), v):
+				// A rule's source or destination group is not a resource of
+				// the request: IAM authorizes the group the rule is added to
+				// (GroupId) and the rule (Service Authorization Reference,
+				// Amazon EC2: AuthorizeSecurityGroupIngress lists the
+				// security-group and security-group-rule resource types).
 			case m != nil && (m[1] == "rtbassoc" || m[1] == "eipassoc"):
 				for _, id := range a.admin.associations[v] {
 					add(a.arn("ec2", ec2Types[ec2ID.FindStringSubmatch(id)[1]]+"/"+id), id)
@@ -238,7 +247,7 @@ func (a arnScope) requests(c apiCall) []iamRequest {
 	if c.Service == "sts" {
 		return nil // GetCallerIdentity needs no permission
 	}
-	prefix := map[string]string{"monitoring": "cloudwatch"}[c.Service]
+	prefix := map[string]string{"monitoring": "cloudwatch", "tagging": "tag"}[c.Service]
 	if prefix == "" {
 		prefix = c.Service
 	}

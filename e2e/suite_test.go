@@ -58,6 +58,12 @@ type suite struct {
 	prod prodNames
 	// admin records what each stack's own operations called, for ci/roles.
 	admin adminCalls
+	// previewMarks bound the call log's lines of the previews' lifecycle
+	// (pr/open to pr/close), which the previews role is judged on.
+	previewMarks [][2]int
+	// previewStandIns are the listeners the suite made to hold every preview
+	// port, whose calls are its own, not a preview's.
+	previewStandIns []string
 }
 
 // adminCalls are the emulator calls each stack's operations made (up, destroy),
@@ -304,6 +310,9 @@ func TestEndToEnd(t *testing.T) {
 		{"dev/rollback", s.devRollback},
 		{"dev/secrets", s.devSecrets},
 		{"consumer/outputs", s.consumerOutputs},
+		{"pr/open", s.prOpen},
+		{"pr/update", s.prUpdate},
+		{"pr/close", s.prClose},
 		{"dev/nat-switch", s.devNatSwitch},
 		{"dev/add-service", s.devAddService},
 		{"dev/schedule", s.devSchedule},
@@ -912,7 +921,11 @@ func (s *suite) devDestroy(t *testing.T) {
 	prodBefore := resourceKeys(s.export(t, "prod"))
 	var res auto.DestroyResult
 	var err error
-	s.operation(t, "dev", false, func() { res, err = s.stack(t, "dev").Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs)) })
+	// Dev's previews' guard is a delete hook: Pulumi runs it only with the
+	// program (README, "Pull request previews").
+	s.operation(t, "dev", false, func() {
+		res, err = s.stack(t, "dev").Destroy(s.ctx, optdestroy.RunProgram(true), optdestroy.ProgressStreams(s.project.logs))
+	})
 	if err != nil {
 		t.Fatalf("destroy dev: %v", err)
 	}

@@ -346,11 +346,16 @@ func (s *suite) imageDigest(repository, tag string) (string, error) {
 	return "", nil
 }
 
+// suiteUserAgent marks the suite's own AWS CLI calls.
+const suiteUserAgent = "fargo-e2e-suite"
+
 // awsCall runs an AWS CLI command against the emulator and returns its JSON
 // output, or an error with what the CLI said.
 func (s *suite) awsCall(args ...string) (string, error) {
 	cmd := exec.Command("aws", append(args, "--output", "json")...)
-	cmd.Env = os.Environ()
+	// Marks the suite's own calls in the call log (botocore adds exec-env/<it>
+	// to the User-Agent), so a role's judgement can leave them out.
+	cmd.Env = append(os.Environ(), "AWS_EXECUTION_ENV="+suiteUserAgent)
 	for k, v := range s.awsEnv() {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -359,7 +359,8 @@ func (p PolicyScope) PreviewsPolicy(host PreviewHostResources) awsiam.Document {
 			When("StringEqualsIfExists", map[string]any{"ec2:CreateAction": []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress"}}),
 		awsiam.Allow("NewListeners", []string{"elasticloadbalancing:CreateListener"}, host.LoadBalancerArn, listeners).
 			When("StringEquals", tagged),
-		awsiam.Allow("NewTargetGroups", []string{"elasticloadbalancing:CreateTargetGroup"}, p.arn("elasticloadbalancing", "targetgroup/*")).
+		// A new target group has no ARN to match until it exists: held by its tags.
+		awsiam.Allow("NewTargetGroups", []string{"elasticloadbalancing:CreateTargetGroup"}, "*").
 			When("StringEquals", tagged),
 		awsiam.Allow("TagNewLoadBalancing", []string{"elasticloadbalancing:AddTags"}, listeners, rules, p.arn("elasticloadbalancing", "targetgroup/*")).
 			When("StringEquals", tagged).

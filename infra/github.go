@@ -53,6 +53,11 @@ type GithubRoles struct {
 // PreviewsRoleArgs are the host's resources the previews role may add to.
 type PreviewsRoleArgs struct {
 	VpcID, LoadBalancerArn pulumi.StringOutput
+	// Repository is the repository whose pull requests get previews.
+	Repository string
+	// Guard is the previews' guard, on the role and its policy: the previews'
+	// workflow destroys them with it.
+	Guard pulumi.ResourceOption
 }
 
 // NewGithubRoles creates (or finds) the OIDC provider and the three roles.
@@ -100,7 +105,7 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 		{"deploy", g.DeploySubjects(), p.DeployPolicy(), "pulumi up of the whole stack"},
 		{"rollout", g.RolloutSubjects(), p.RolloutPolicy(), "push images and roll the services"},
 	}
-	newRole := func(kind string, subjects []string, purpose string, policy pulumi.StringInput) (pulumi.StringOutput, error) {
+	newRole := func(kind string, subjects []string, purpose string, policy pulumi.StringInput, guard pulumi.ResourceOption) (pulumi.StringOutput, error) {
 		trust := providerArn.ApplyT(func(arn string) (string, error) {
 			return GithubTrustPolicy(arn, subjects)
 		}).(pulumi.StringOutput)
@@ -110,11 +115,11 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 			Description:        pulumi.Sprintf("GitHub Actions: %s for %s", purpose, ctx.Stack()),
 			MaxSessionDuration: pulumi.Int(3600),
 			Tags:               args.Tags,
-		}, parent)
+		}, guarded(parent, guard))
 		if err != nil {
 			return pulumi.StringOutput{}, err
 		}
-		if _, err := iam.NewRolePolicy(ctx, name+"-"+kind, &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, parent); err != nil {
+		if _, err := iam.NewRolePolicy(ctx, name+"-"+kind, &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, guarded(parent, guard)); err != nil {
 			return pulumi.StringOutput{}, err
 		}
 		return role.Arn, nil
@@ -125,7 +130,7 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 		if err != nil {
 			return nil, err
 		}
-		if arns[r.kind], err = newRole(r.kind, r.subjects, r.purpose, pulumi.String(doc)); err != nil {
+		if arns[r.kind], err = newRole(r.kind, r.subjects, r.purpose, pulumi.String(doc), nil); err != nil {
 			return nil, err
 		}
 	}
@@ -136,7 +141,8 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 			return p.PreviewsPolicy(PreviewHostResources{VpcID: v[0].(string), LoadBalancerArn: v[1].(string)}).JSON()
 		}).(pulumi.StringOutput)
 		var err error
-		if c.PreviewsRoleArn, err = newRole("previews", g.PreviewsSubjects(), "create, update and destroy pull request previews", policy); err != nil {
+		// Guarded: without it the previews' workflow could not destroy them.
+		if c.PreviewsRoleArn, err = newRole("previews", g.PreviewsSubjects(pv.Repository), "create, update and destroy pull request previews", policy, pv.Guard); err != nil {
 			return nil, err
 		}
 	}

@@ -310,7 +310,7 @@ func TestPreviewsGuardHoldsWhatPreviewsRunOn(t *testing.T) {
 	}
 	slices.Sort(guarded)
 	want := []string{
-		"network-igw", "network-public-0", "network-public-0", "network-public-1", "network-public-1",
+		"github-previews", "github-previews", "network-igw", "network-public-0", "network-public-0", "network-public-1", "network-public-1",
 		"network-public-rt", "network-public-rt-default", "network-vpc",
 		"registry-previews-backend", "registry-previews-frontend",
 		"web", "web-alb", "web-alb-in-80", "web-alb-in-previews", "web-alb-out-previews-3000", "web-previews",
@@ -329,5 +329,41 @@ func TestPreviewsGuardHoldsWhatPreviewsRunOn(t *testing.T) {
 	err := infra.GuardPreviews("dev", "web", []string{"pr12", "pr15"})
 	if err == nil || !strings.Contains(err.Error(), "dev hosts the previews pr12, pr15, which run on web: destroy them first") {
 		t.Errorf("guard says %v", err)
+	}
+}
+
+// TestPreviewsRoleTrustsThePreviewsRepository reads the previews role's trust:
+// the pull requests of fargo:previews.repository (by default
+// fargo:github.repository) and that repository's branch (the daily clean-up),
+// and refuses a repository that is not owner/name.
+func TestPreviewsRoleTrustsThePreviewsRepository(t *testing.T) {
+	cases := []struct {
+		name, previews string
+		want           []string
+	}{
+		{"default", `{"ports":{"from":8001,"to":8010}}`,
+			[]string{"repo:example-org/fargo:pull_request", "repo:example-org/fargo:ref:refs/heads/main"}},
+		{"an app repository", `{"ports":{"from":8001,"to":8010},"repository":"example-org/board"}`,
+			[]string{"repo:example-org/board:pull_request", "repo:example-org/board:ref:refs/heads/main"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := runConfig(t, devWith(t, "fargo:previews", c.previews), mocks.Options{})
+			var doc trustDoc
+			if err := json.Unmarshal([]byte(one(t, p.exp, "aws:iam/role:Role", "github-previews").String("assumeRolePolicy")), &doc); err != nil || len(doc.Statement) != 1 {
+				t.Fatalf("previews trust: %v", err)
+			}
+			var subs []string
+			for _, s := range doc.Statement[0].Condition["StringEquals"]["token.actions.githubusercontent.com:sub"].([]any) {
+				subs = append(subs, s.(string))
+			}
+			if !slices.Equal(subs, c.want) {
+				t.Errorf("the previews role trusts %v, want %v", subs, c.want)
+			}
+		})
+	}
+	_, err := plan.Run(devWith(t, "fargo:previews", `{"ports":{"from":8001,"to":8010},"repository":"board"}`), mocks.Options{Now: daytime})
+	if err == nil || !strings.Contains(err.Error(), "fargo:previews.repository") || !strings.Contains(err.Error(), `"board"`) || !strings.Contains(err.Error(), "my-org/board") {
+		t.Errorf("a repository without its owner: %v", err)
 	}
 }

@@ -14,6 +14,9 @@ import (
 // refuses to delete what they run on while they exist. Pulumi runs a delete hook
 // only when `pulumi destroy` runs the program (--run-program), and refuses a
 // destroy without it (pulumi/pulumi#19933), so no destroy of a host skips it.
+// A delete whose hook the program did not register fails ("hook ... was not
+// registered", pkg/resource/deploy.Deployment.RunHooks), so every stack that is
+// not a preview registers it.
 const PreviewsGuardHook = "fargo-previews-guard"
 
 // previewsGuard finds the host's live previews, by the tags of their target

@@ -59,11 +59,16 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	}
 	names := serviceNames(cfg.Services)
 	s := &stack{}
-	var guard pulumi.ResourceOption
-	if cfg.Previews != nil {
-		if guard, err = previewsGuard(ctx, cfg); err != nil {
-			return err
-		}
+	// The guard's hook is registered on every host, with previews or without:
+	// Pulumi runs the hooks a resource's state names when it deletes it, and
+	// fails when one is not registered, so a stack that drops fargo:previews
+	// still deletes its guarded resources (and is refused while previews live).
+	guard, err := previewsGuard(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Previews == nil {
+		guard = nil
 	}
 
 	if s.network, err = NewNetwork(ctx, "network", &NetworkArgs{
@@ -116,7 +121,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	if cfg.Github != nil {
 		var previews *PreviewsRoleArgs
 		if cfg.Previews != nil {
-			previews = &PreviewsRoleArgs{VpcID: s.network.VpcID, LoadBalancerArn: s.web.Arn}
+			previews = &PreviewsRoleArgs{VpcID: s.network.VpcID, LoadBalancerArn: s.web.Arn, Repository: cfg.Previews.Repository, Guard: guard}
 		}
 		if s.ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
 			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId, Domain: cfg.Domain, Previews: previews, Tags: tags,

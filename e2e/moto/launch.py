@@ -370,6 +370,7 @@ def record_calls():
                 "action": self._get_action(),
                 "params": params,
                 "path": self.path,
+                "userAgent": self.headers.get("User-Agent") or "",
             }, default=str)
             with lock, open(path, "a") as f:
                 f.write(line + "\n")

@@ -62,6 +62,7 @@ var Functions = map[string]string{
 	"aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": "aws_iam_openid_connect_provider",
 	"aws:route53/getZone:getZone":                               "aws_route53_zone",
 	"aws:ssm/getParameter:getParameter":                         "aws_ssm_parameter",
+	"aws:resourcegroupstaggingapi/getResources:getResources":    "aws_resourcegroupstaggingapi_resources",
 }
 
 // rename is how one pulumi-aws property reaches the bridge: under another name
