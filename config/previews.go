@@ -118,6 +118,35 @@ type PreviewHost struct {
 	PreviewTasksSecurityGroupID string `json:"previewTasksSecurityGroupId"`
 	// RepositoryURLs are the host's repositories, which previews pull from.
 	RepositoryURLs map[string]string `json:"repositoryUrls"`
+	// SiteName is the host's site (fargo:domain), empty without one; its
+	// previews answer on pr<number>.<SiteName>, under the host's certificate,
+	// through rules on its HTTPS listener, HTTPSListenerArn.
+	SiteName         string `json:"siteName,omitempty"`
+	HTTPSListenerArn string `json:"httpsListenerArn,omitempty"`
+}
+
+// pathServices counts the host's path-routed services.
+func (h PreviewHost) pathServices() int {
+	n := 0
+	for _, s := range h.Services {
+		if len(s.Paths) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// PreviewSiteName is a preview's name under its host's site: pr31.www.example.com.
+func PreviewSiteName(stack, site string) string { return stack + "." + site }
+
+// SiteRulePriority is the priority of a preview's i-th rule on its host's
+// HTTPS listener (its path services' rules, then its name's default). Each
+// port of the range owns a block of priorities, one per path service and one
+// for the name, below every rule of the host's own (checkPreviewRules): a
+// listener matches the lowest number first, and the host's path rules match
+// any name.
+func (h PreviewHost) SiteRulePriority(port, i int) int {
+	return 1 + (port-h.Ports.From)*(h.pathServices()+1) + i
 }
 
 // HostService is a host's service as its previews run it: everything but its
@@ -288,11 +317,29 @@ func (c *Config) checkPreviewRules() error {
 			return errorf(fullKey("services."+s.Name), "begins with %q, which names the previews' repositories of a stack with fargo:previews; rename the service", PreviewRepositoryInfix)
 		}
 	}
-	if n := pathRules * (c.Previews.Ports.Size() + 1); n > MaxRulesPerLoadBalancer {
-		return errorf(fullKey("previews.ports"), "%s lets %d previews each add the stack's %d path rules: %d rules with the stack's own, and a load balancer takes %d; narrow the range to at most %d ports",
-			c.Previews.Ports, c.Previews.Ports.Size(), pathRules, n, MaxRulesPerLoadBalancer, MaxRulesPerLoadBalancer/pathRules-1)
+	size := c.Previews.Ports.Size()
+	if c.Domain == nil {
+		if n := pathRules * (size + 1); n > MaxRulesPerLoadBalancer {
+			return errorf(fullKey("previews.ports"), "%s lets %d previews each add the stack's %d path rules: %d rules with the stack's own, and a load balancer takes %d; narrow the range to at most %d ports",
+				c.Previews.Ports, size, pathRules, n, MaxRulesPerLoadBalancer, MaxRulesPerLoadBalancer/pathRules-1)
+		}
+		return nil
 	}
-	return nil
+	// Under a domain a preview's port only redirects to its name, whose rules
+	// on the HTTPS listener are the stack's path rules and its name's default.
+	reserved := size * (pathRules + 1)
+	if n := pathRules + reserved; n > MaxRulesPerLoadBalancer {
+		return errorf(fullKey("previews.ports"), "%s lets %d previews each add %d rules for its name under %s (the stack's %d path rules and one): %d rules with the stack's own, and a load balancer takes %d; narrow the range to at most %d ports",
+			c.Previews.Ports, size, pathRules+1, c.Domain.Name(), pathRules, n, MaxRulesPerLoadBalancer, (MaxRulesPerLoadBalancer-pathRules)/(pathRules+1))
+	}
+	var errs []error
+	for _, s := range c.Services {
+		if !s.DefaultRoute() && s.Priority <= reserved {
+			errs = append(errs, errorf(fullKey("services."+s.Name+".priority"), "%d is taken by the previews: under a domain their %d ports' rules on the HTTPS listener take priorities 1 to %d, ahead of the stack's own; give %s a priority above %d",
+				s.Priority, size, reserved, s.Name, reserved))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ResolvePreview completes a preview's configuration from what its host tells
@@ -304,6 +351,9 @@ func (c *Config) ResolvePreview(host PreviewHost) error {
 	var errs []error
 	if host.Region != c.Region {
 		errs = append(errs, errorf("aws:region", "%q is not the region of %s (%s); a preview runs beside its host", c.Region, c.PreviewOf, host.Region))
+	}
+	if host.SiteName != "" && host.HTTPSListenerArn == "" {
+		errs = append(errs, errorf(fullKey("previewOf"), "%s has the site %s but exports no HTTPS listener for its previews; `pulumi up` %s with this fargo first", c.PreviewOf, host.SiteName, c.PreviewOf))
 	}
 	if !host.Ports.Contains(c.Preview.Port) {
 		errs = append(errs, errorf(key+".port", "%d is not one of %s's preview ports %s (fargo:previews.ports in Pulumi.%s.yaml)", c.Preview.Port, c.PreviewOf, host.Ports, c.PreviewOf))

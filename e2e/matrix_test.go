@@ -352,6 +352,9 @@ func (s *suite) matrixStack(t *testing.T, m matrixStack) *config.Config {
 	again := s.up(t, m.name)
 	expectOnlySame(t, "second up", *again.Summary.ResourceChanges)
 	s.note(t, "refresh, preview and a second up in %.0f s: %d unchanged", time.Since(start).Seconds(), (*again.Summary.ResourceChanges)["same"])
+	if cfg.Previews != nil && cfg.Domain != nil {
+		s.previewUnderDomain(t, m.name, cfg)
+	}
 
 	start = time.Now()
 	var res auto.DestroyResult

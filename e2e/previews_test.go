@@ -647,7 +647,18 @@ func (s *suite) prClose(t *testing.T) {
 // only on every resource.
 func (s *suite) judgePreviewsRole(t *testing.T) {
 	t.Helper()
-	exp := s.export(t, "dev")
+	var calls []apiCall
+	for _, w := range s.previewMarks {
+		calls = append(calls, callLog{s.project.moto.calls}.read(t, w[0], w[1])...)
+	}
+	s.judgePreviewsCalls(t, "dev", calls)
+}
+
+// judgePreviewsCalls judges a host's previews' calls as its deployed previews
+// role (judgePreviewsRole), and notes the counts.
+func (s *suite) judgePreviewsCalls(t *testing.T, host string, calls []apiCall) {
+	t.Helper()
+	exp := s.export(t, host)
 	var doc map[string]any
 	for _, p := range exp.Resources("aws:iam/rolePolicy:RolePolicy") {
 		if p.Name() == "github-previews" {
@@ -655,14 +666,10 @@ func (s *suite) judgePreviewsRole(t *testing.T) {
 		}
 	}
 	if doc == nil {
-		t.Fatal("dev has no deployed previews role policy")
+		t.Fatalf("%s has no deployed previews role policy", host)
 	}
 	policies := map[string]any{"previews": doc}
-	_, scope := s.ciPolicies(t, "dev")
-	var calls []apiCall
-	for _, w := range s.previewMarks {
-		calls = append(calls, callLog{s.project.moto.calls}.read(t, w[0], w[1])...)
-	}
+	_, scope := s.ciPolicies(t, host)
 	var own []iamRequest
 	for _, c := range calls {
 		if strings.Contains(c.UserAgent, "exec-env/"+suiteUserAgent) || c.Service == "elasticloadbalancing" && s.previewStandIn(c) {
@@ -681,8 +688,8 @@ func (s *suite) judgePreviewsRole(t *testing.T) {
 	}
 	var aimed []iamRequest
 	for _, r := range own {
-		for _, other := range []string{"dev", "prod"} {
-			if a, ok := towardStack(r, other); ok {
+		for _, other := range []string{host, "prod"} {
+			if a, ok := towardStack(r, other, host); ok {
 				aimed = append(aimed, a)
 			}
 		}
@@ -699,8 +706,8 @@ func (s *suite) judgePreviewsRole(t *testing.T) {
 			t.Errorf("the previews role may %s on %s (context %v), which is not a preview's", aimed[i].Action, aimed[i].Resource, aimed[i].Context)
 		}
 	}
-	s.note(t, "previews role: %d calls, %d distinct requests, all allowed; the same %d aimed at dev's and prod's own resources: %d denied, %d allowed lists, describes and unscopable writes",
-		len(calls), len(own), len(aimed), denied, residual)
+	s.note(t, "previews role: %d calls, %d distinct requests, all allowed; the same %d aimed at %s's and prod's own resources: %d denied, %d allowed lists, describes and unscopable writes",
+		len(calls), len(own), len(aimed), host, denied, residual)
 }
 
 // previewStandIn reports whether a call made or deleted one of prUpdate's
@@ -723,12 +730,12 @@ func (s *suite) previewStandIn(c apiCall) bool {
 
 // towardStack aims a preview's request at the same kind of resource of another
 // stack: its names, and its tags (no previews' host tag), as IAM would see them.
-func towardStack(r iamRequest, stack string) (iamRequest, bool) {
+func towardStack(r iamRequest, stack, host string) (iamRequest, bool) {
 	res := r.Resource
-	for _, pr := range []string{firstPR, secondPR, thirdPR} {
+	for _, pr := range []string{firstPR, secondPR, thirdPR, domainPR} {
 		res = strings.NewReplacer(
 			"fargo_pr"+pr+"-", "fargo-"+stack+"-", "/fargo_pr"+pr+"/", "/fargo/"+stack+"/",
-			"fargo_pr"+pr, "fargo-"+stack, "fargo-dev-previews-", "fargo-"+stack+"-",
+			"fargo_pr"+pr, "fargo-"+stack, "fargo-"+host+"-previews-", "fargo-"+stack+"-",
 		).Replace(res)
 	}
 	ctx := map[string]any{}
@@ -749,4 +756,162 @@ func towardStack(r iamRequest, stack string) (iamRequest, bool) {
 	}
 	r.Resource, r.Context = res, ctx
 	return r, true
+}
+
+// domainPR is the pull request whose preview a matrix host with a domain runs.
+const domainPR = "41"
+
+// previewUnderDomain deploys a preview of a matrix host that has a domain and
+// previews, on its third port, which redirects to its name: it answers on
+// https://pr41.<site> through its own rules on the host's HTTPS listener, at
+// the priorities that port owns, ahead of the host's own rules, which stay as
+// they were; the host's certificate names *.<site> and one wildcard record
+// points every preview's name at the load balancer. Then it destroys the
+// preview: nothing of it remains, the host's listener holds only its own rules
+// again, and every call of the preview's up and destroy is allowed to the
+// host's previews role (and denied aimed at the host's own resources).
+func (s *suite) previewUnderDomain(t *testing.T, host string, cfg *config.Config) {
+	t.Helper()
+	stack, site := "pr"+domainPR, cfg.Domain.Name()
+	path := filepath.Join(s.project.dir, "Pulumi."+stack+".yaml")
+	data, err := os.ReadFile(filepath.Join(s.project.dir, "Pulumi.pr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	editStackConfig(t, path, func(c map[string]any) {
+		c["fargo:previewOf"] = host
+		c["fargo:preview"].(map[string]any)["port"] = cfg.Previews.Ports.From + 2
+	})
+	s.aws(t, "ssm", "put-parameter", "--name", "/fargo-previews/master-key", "--type", "SecureString", "--value", "e2e", "--overwrite")
+	previewHost := s.outputs(t, host)["previewHost"].Value.(map[string]any)
+	listener, _ := previewHost["httpsListenerArn"].(string)
+	if previewHost["siteName"] != site || listener == "" {
+		t.Fatalf("%s tells its previews the site %v and HTTPS listener %q", host, previewHost["siteName"], listener)
+	}
+	hostRules := s.siteRules(t, listener)
+
+	mark := callLog{s.project.moto.calls}.mark(t)
+	start := time.Now()
+	s.up(t, stack)
+	upTime := time.Since(start)
+	upCalls := callLog{s.project.moto.calls}.read(t, mark, -1)
+	if url := s.outputs(t, stack)["url"].Value; url != "https://"+stack+"."+site {
+		t.Errorf("%s's url %v, want https://%s.%s", stack, url, stack, site)
+	}
+	tgs := targetGroups(s.export(t, stack))
+	want := []string{
+		fmt.Sprintf("5 host-header=%s.%s path-pattern=/api/* -> %s", stack, site, tgs["backend"]),
+		fmt.Sprintf("6 host-header=%s.%s -> %s", stack, site, tgs["frontend"]),
+	}
+	rules := s.siteRules(t, listener)
+	var own []string
+	for _, r := range rules {
+		if strings.Contains(r, "host-header="+stack+".") {
+			own = append(own, r)
+		}
+	}
+	if !slices.Equal(own, want) {
+		t.Errorf("%s's rules on %s's HTTPS listener %v, want %v", stack, host, own, want)
+	}
+	if len(rules) != len(hostRules)+len(own) {
+		t.Errorf("%s's HTTPS listener before the preview %v, with it %v", host, hostRules, rules)
+	}
+	// Its port only redirects to its name, over HTTPS.
+	var listeners struct {
+		Listeners []struct {
+			Port           int
+			DefaultActions []struct {
+				Type           string
+				RedirectConfig struct{ Protocol, Host, Port string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "elbv2", "describe-listeners", "--load-balancer-arn", previewHost["loadBalancerArn"].(string))), &listeners); err != nil {
+		t.Fatal(err)
+	}
+	redirect := ""
+	for _, l := range listeners.Listeners {
+		if l.Port == cfg.Previews.Ports.From+2 && len(l.DefaultActions) == 1 {
+			a := l.DefaultActions[0]
+			redirect = fmt.Sprintf("%s %s://%s:%s", a.Type, a.RedirectConfig.Protocol, a.RedirectConfig.Host, a.RedirectConfig.Port)
+		}
+	}
+	if want := "redirect HTTPS://" + stack + "." + site + ":443"; redirect != want {
+		t.Errorf("%s's port %d: %q, want %q", stack, cfg.Previews.Ports.From+2, redirect, want)
+	}
+	var cert struct {
+		Certificate struct{ SubjectAlternativeNames []string }
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "acm", "describe-certificate", "--certificate-arn", fmt.Sprint(s.outputs(t, host)["certificateArn"].Value))), &cert); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(cert.Certificate.SubjectAlternativeNames, "*."+site) {
+		t.Errorf("%s's certificate names %v, not *.%s", host, cert.Certificate.SubjectAlternativeNames, site)
+	}
+	zone := s.awsString(t, "route53", "list-hosted-zones-by-name", "--dns-name", cfg.Domain.Zone, "--query", "HostedZones[0].Id")
+	records := s.aws(t, "route53", "list-resource-record-sets", "--hosted-zone-id", zone, "--query", "ResourceRecordSets[?Type=='A'].Name")
+	// Route 53 returns the wildcard label escaped, \052 (JSON: \\052).
+	if !strings.Contains(records, `\\052.`+site+".") && !strings.Contains(records, `"*.`+site+`."`) {
+		t.Errorf("no wildcard record for the previews' names in %s: %s", cfg.Domain.Zone, records)
+	}
+	s.note(t, "%s (port %d) answers on https://%s.%s: %s; its up %.0f s", stack, cfg.Previews.Ports.From+2, stack, site, strings.Join(own, "; "), upTime.Seconds())
+
+	mark = callLog{s.project.moto.calls}.mark(t)
+	if _, err := s.stack(t, stack).Destroy(s.ctx, optdestroy.ProgressStreams(s.project.logs)); err != nil {
+		t.Fatalf("destroy %s: %v", stack, err)
+	}
+	// Its up and destroy, as the previews' workflow runs them, judged as the
+	// host's previews role (its rules on the host's HTTPS listener among them).
+	s.judgePreviewsCalls(t, host, append(upCalls, callLog{s.project.moto.calls}.read(t, mark, -1)...))
+	if left := s.leftovers(t, stack); len(left) > 0 {
+		t.Errorf("%s left behind: %v", stack, left)
+	}
+	if after := s.siteRules(t, listener); !slices.Equal(after, hostRules) {
+		t.Errorf("%s's HTTPS listener after the preview %v, before %v", host, after, hostRules)
+	}
+}
+
+// siteRules describes a listener's rules (priority, conditions, target groups),
+// by priority.
+func (s *suite) siteRules(t *testing.T, listener string) []string {
+	t.Helper()
+	var rules struct {
+		Rules []struct {
+			Priority   string
+			Conditions []struct {
+				Field             string
+				PathPatternConfig struct{ Values []string }
+				HostHeaderConfig  struct{ Values []string }
+			}
+			Actions []struct{ TargetGroupArn string }
+		}
+	}
+	if err := json.Unmarshal([]byte(s.aws(t, "elbv2", "describe-rules", "--listener-arn", listener)), &rules); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rules.Rules {
+		if r.Priority == "default" {
+			continue
+		}
+		conds := []string{}
+		for _, c := range r.Conditions {
+			conds = append(conds, c.Field+"="+strings.Join(slices.Concat(c.PathPatternConfig.Values, c.HostHeaderConfig.Values), ","))
+		}
+		slices.Sort(conds)
+		var tgs []string
+		for _, a := range r.Actions {
+			tgs = append(tgs, a.TargetGroupArn)
+		}
+		out = append(out, fmt.Sprintf("%s %s -> %s", r.Priority, strings.Join(conds, " "), strings.Join(tgs, ",")))
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		pa, _ := strconv.Atoi(strings.Fields(a)[0])
+		pb, _ := strconv.Atoi(strings.Fields(b)[0])
+		return pa - pb
+	})
+	return out
 }

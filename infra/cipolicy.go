@@ -14,6 +14,8 @@ type PolicyScope struct {
 	Project, Stack, Region, Account string
 	// Domain is the stack's site; nil without one.
 	Domain *config.DomainConfig
+	// Previews is whether the stack hosts previews (fargo:previews).
+	Previews bool
 }
 
 func (p PolicyScope) arn(service, resource string) string {
@@ -220,10 +222,16 @@ func (p PolicyScope) siteStatements() []awsiam.Statement {
 		return nil
 	}
 	site := p.Domain.Name()
+	names := []string{site, AcmValidationLabel + "." + site}
+	if p.Previews {
+		// The previews' wildcard record, *.<site>: the normalized name escapes
+		// "*" as \052 (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
+		names = append(names, `\052.`+site)
+	}
 	return []awsiam.Statement{
 		awsiam.Allow("SiteRecords", []string{"route53:ChangeResourceRecordSets"}, "arn:aws:route53:::hostedzone/*").
 			When("ForAllValues:StringLike", map[string]any{
-				"route53:ChangeResourceRecordSetsNormalizedRecordNames": []string{site, AcmValidationLabel + "." + site},
+				"route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
 			}),
 		awsiam.Allow("SiteZone", []string{"route53:ListResourceRecordSets", "route53:GetChange"}, "arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
 	}
@@ -267,6 +275,9 @@ type PreviewHostResources struct {
 	VpcID string
 	// LoadBalancerArn is the load balancer previews add their listeners to.
 	LoadBalancerArn string
+	// HTTPSListenerArn is the host's HTTPS listener under a site, which
+	// previews add their names' rules to; empty without a site.
+	HTTPSListenerArn string
 }
 
 // Actions of the previews role on what a preview owns that AWS names itself
@@ -315,7 +326,7 @@ func (p PolicyScope) PreviewsPolicy(host PreviewHostResources) awsiam.Document {
 	owned := map[string]any{"aws:ResourceTag/" + config.TagProject: p.Project, "aws:ResourceTag/" + config.TagPreviewOf: p.Stack}
 	listeners := strings.Replace(host.LoadBalancerArn, ":loadbalancer/", ":listener/", 1) + "/*"
 	rules := strings.Replace(host.LoadBalancerArn, ":loadbalancer/", ":listener-rule/", 1) + "/*"
-	return awsiam.Policy(
+	statements := []awsiam.Statement{
 		awsiam.Allow("Describe", DeployReadActions, "*"),
 		awsiam.Allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, "*"),
 		awsiam.Allow("PreviewRepositories", EcrPushActions, p.arn("ecr", "repository/"+config.PreviewRepositoryName(p.Project, p.Stack, "*"))),
@@ -367,5 +378,13 @@ func (p PolicyScope) PreviewsPolicy(host PreviewHostResources) awsiam.Document {
 			When("StringEqualsIfExists", map[string]any{"elasticloadbalancing:CreateAction": []string{"CreateListener", "CreateRule", "CreateTargetGroup"}}),
 		awsiam.Allow("NewScalableTargets", []string{"application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"},
 			p.arn("application-autoscaling", "scalable-target/*")).When("StringEquals", tagged),
-	)
+	}
+	if host.HTTPSListenerArn != "" {
+		// Under a site, a preview's name gets rules on the host's HTTPS
+		// listener: added with the previews' tags, and changed or deleted only
+		// with them (PreviewOwned), never the host's own rules.
+		statements = append(statements, awsiam.Allow("NewSiteRules", []string{"elasticloadbalancing:CreateRule"}, host.HTTPSListenerArn).
+			When("StringEquals", tagged))
+	}
+	return awsiam.Policy(statements...)
 }

@@ -13,6 +13,11 @@ import (
 type DnsArgs struct {
 	// Domain names the zone, the host and whether the zone is created here.
 	Domain config.DomainConfig
+	// Previews adds the name *.<site> to the certificate, for the stack's
+	// previews' names (pr<number>.<site>); ACM validates it by the site's own
+	// record. Guard, with previews, keeps the certificate while they exist.
+	Previews bool
+	Guard    pulumi.ResourceOption
 	// Tags are applied to the zone and certificate.
 	Tags pulumi.StringMap
 }
@@ -69,12 +74,18 @@ func NewDns(ctx *pulumi.Context, name string, args *DnsArgs, opts ...pulumi.Reso
 		c.NameServers = pulumi.StringArray{}.ToStringArrayOutput()
 	}
 
-	cert, err := acm.NewCertificate(ctx, name, &acm.CertificateArgs{
+	certArgs := &acm.CertificateArgs{
 		DomainName:       pulumi.String(domain.Name()),
 		ValidationMethod: pulumi.String("DNS"),
 		KeyAlgorithm:     pulumi.String("RSA_2048"),
 		Tags:             args.Tags,
-	}, parent)
+	}
+	if args.Previews {
+		// A wildcard and its base name share one validation record
+		// (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html).
+		certArgs.SubjectAlternativeNames = pulumi.StringArray{pulumi.String("*." + domain.Name())}
+	}
+	cert, err := acm.NewCertificate(ctx, name, certArgs, guarded(parent, args.Guard))
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +104,7 @@ func NewDns(ctx *pulumi.Context, name string, args *DnsArgs, opts ...pulumi.Reso
 	validation, err := acm.NewCertificateValidation(ctx, name, &acm.CertificateValidationArgs{
 		CertificateArn:        cert.Arn,
 		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
-	}, parent)
+	}, guarded(parent, args.Guard))
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,9 @@ type GithubRoles struct {
 // PreviewsRoleArgs are the host's resources the previews role may add to.
 type PreviewsRoleArgs struct {
 	VpcID, LoadBalancerArn pulumi.StringOutput
+	// HTTPSListenerArn is the host's HTTPS listener under a site, which
+	// previews add their names' rules to; empty without a site.
+	HTTPSListenerArn pulumi.StringOutput
 	// Repository is the repository whose pull requests get previews.
 	Repository string
 	// Guard is the previews' guard, on the role and its policy: the previews'
@@ -93,7 +96,7 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 		providerArn = pulumi.String(existing.Arn).ToStringOutput()
 	}
 
-	p := PolicyScope{Project: ctx.Project(), Stack: ctx.Stack(), Region: args.Region, Account: args.AccountID, Domain: args.Domain}
+	p := PolicyScope{Project: ctx.Project(), Stack: ctx.Stack(), Region: args.Region, Account: args.AccountID, Domain: args.Domain, Previews: args.Previews != nil}
 	g := args.Github
 	roles := []struct {
 		kind     string
@@ -137,8 +140,8 @@ func NewGithubRoles(ctx *pulumi.Context, name string, args *GithubRolesArgs, opt
 	c.PreviewRoleArn, c.DeployRoleArn, c.RolloutRoleArn = arns["preview"], arns["deploy"], arns["rollout"]
 	c.PreviewsRoleArn = pulumi.String("").ToStringOutput()
 	if pv := args.Previews; pv != nil {
-		policy := pulumi.All(pv.VpcID, pv.LoadBalancerArn).ApplyT(func(v []any) (string, error) {
-			return p.PreviewsPolicy(PreviewHostResources{VpcID: v[0].(string), LoadBalancerArn: v[1].(string)}).JSON()
+		policy := pulumi.All(pv.VpcID, pv.LoadBalancerArn, pv.HTTPSListenerArn).ApplyT(func(v []any) (string, error) {
+			return p.PreviewsPolicy(PreviewHostResources{VpcID: v[0].(string), LoadBalancerArn: v[1].(string), HTTPSListenerArn: v[2].(string)}).JSON()
 		}).(pulumi.StringOutput)
 		var err error
 		// Guarded: without it the previews' workflow could not destroy them.

@@ -69,10 +69,24 @@ type LoadBalancerArgs struct {
 type AttachArgs struct {
 	// LoadBalancerArn and DNSName are the load balancer's.
 	LoadBalancerArn, DNSName string
+	// Site, when the host has a domain, adds the preview's name on the host's
+	// HTTPS listener.
+	Site *AttachSite
 	// SecurityGroupID is the load balancer's security group, which tasks admit.
 	SecurityGroupID string
 	// Port is the listener's port.
 	Port int
+}
+
+// AttachSite is a preview's name under its host's site: its rules on the
+// host's HTTPS listener, at the priorities its port owns.
+type AttachSite struct {
+	// HostName is the preview's name, e.g. pr31.www.example.com.
+	HostName string
+	// ListenerArn is the host's HTTPS listener.
+	ListenerArn string
+	// Priority is the priority of the preview's i-th rule there.
+	Priority func(i int) int
 }
 
 // LoadBalancer is an internet-facing Application Load Balancer with one target
@@ -96,6 +110,9 @@ type LoadBalancer struct {
 	Listeners []pulumi.Resource
 	// PreviewTasksSecurityGroupID is the group previews' tasks join; set with PreviewPorts.
 	PreviewTasksSecurityGroupID pulumi.StringOutput
+	// HTTPSListenerArn is the HTTPS listener with a site, which previews add
+	// their names' rules to; empty without one.
+	HTTPSListenerArn pulumi.StringOutput
 
 	securityGroup *ec2.SecurityGroup
 	tags          pulumi.StringMap
@@ -140,9 +157,17 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	c.ArnSuffix = alb.ArnSuffix
 	c.SecurityGroupID = sg.ID().ToStringOutput()
 	c.URL = pulumi.Sprintf("http://%s", alb.DnsName)
-	if args.Site != nil {
-		if err := b.alias(alb); err != nil {
+	if args.Site == nil {
+		c.HTTPSListenerArn = pulumi.String("").ToStringOutput()
+	} else {
+		if err := b.alias(alb, args.Site.DomainName, "-alias", b.parent); err != nil {
 			return nil, err
+		}
+		if args.PreviewPorts != nil {
+			// Every preview's name, pr<number>.<site>, in one record.
+			if err := b.alias(alb, "*."+args.Site.DomainName, "-alias-previews", b.guarded()); err != nil {
+				return nil, err
+			}
 		}
 		c.URL = pulumi.Sprintf("https://%s", args.Site.DomainName)
 	}
@@ -173,16 +198,28 @@ func (b lbBuilder) attach() error {
 	if err := b.targetGroups(); err != nil {
 		return err
 	}
-	listener, err := b.listener(b.name+"-preview", pulumi.String(a.LoadBalancerArn), a.Port)
-	if err != nil {
-		return err
-	}
-	if err := b.rules(listener); err != nil {
-		return err
-	}
 	b.c.Arn = pulumi.String(a.LoadBalancerArn).ToStringOutput()
 	b.c.DNSName = pulumi.String(a.DNSName).ToStringOutput()
-	b.c.URL = pulumi.Sprintf("http://%s:%d", a.DNSName, a.Port)
+	if a.Site != nil {
+		// Under a site the port only holds the preview's place and sends
+		// visitors to its name, over HTTPS.
+		if _, err := b.redirectListener(b.name+"-preview", a); err != nil {
+			return err
+		}
+		if err := b.siteRules(*a.Site); err != nil {
+			return err
+		}
+		b.c.URL = pulumi.Sprintf("https://%s", a.Site.HostName).ToStringOutput()
+	} else {
+		listener, err := b.listener(b.name+"-preview", pulumi.String(a.LoadBalancerArn), a.Port)
+		if err != nil {
+			return err
+		}
+		if err := b.rules(listener); err != nil {
+			return err
+		}
+		b.c.URL = pulumi.Sprintf("http://%s:%d", a.DNSName, a.Port)
+	}
 	b.c.SecurityGroupID = pulumi.String(a.SecurityGroupID).ToStringOutput()
 	b.c.ArnSuffix = pulumi.String("").ToStringOutput()
 	return b.registerOutputs()
@@ -247,6 +284,15 @@ type lbBuilder struct {
 
 // guarded is parent, with the previews' guard when there is one.
 func (b lbBuilder) guarded() pulumi.ResourceOption { return guarded(b.parent, b.args.Guard) }
+
+// siteGuarded guards what previews' names need under a site (the HTTPS
+// listener, the wildcard record) when the stack has previews.
+func (b lbBuilder) siteGuarded() pulumi.ResourceOption {
+	if b.args.PreviewPorts == nil {
+		return b.parent
+	}
+	return b.guarded()
+}
 
 // securityGroup admits HTTP from the internet, and HTTPS once a site is served;
 // its way out, to each service's tasks only, is added by AllowTo.
@@ -370,11 +416,12 @@ func (b lbBuilder) listeners(alb *lb.LoadBalancer) (*lb.Listener, error) {
 		CertificateArn:  b.args.Site.CertificateArn,
 		DefaultActions:  forwardDefault,
 		Tags:            b.args.Tags,
-	}, b.parent)
+	}, b.siteGuarded())
 	if err != nil {
 		return nil, err
 	}
 	b.c.Listeners = append(b.c.Listeners, httpsListener)
+	b.c.HTTPSListenerArn = httpsListener.Arn
 	return httpsListener, nil
 }
 
@@ -413,6 +460,31 @@ func (b lbBuilder) listener(name string, lbArn pulumi.StringInput, port int) (*l
 	return l, nil
 }
 
+// redirectListener is a preview's listener on its port under its host's site:
+// it redirects to the preview's name over HTTPS, keeping the path and query.
+func (b lbBuilder) redirectListener(name string, a *AttachArgs) (*lb.Listener, error) {
+	l, err := lb.NewListener(b.ctx, name, &lb.ListenerArgs{
+		LoadBalancerArn: pulumi.String(a.LoadBalancerArn),
+		Port:            pulumi.Int(a.Port),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("redirect"),
+			Redirect: &lb.ListenerDefaultActionRedirectArgs{
+				Protocol:   pulumi.String("HTTPS"),
+				Host:       pulumi.String(a.Site.HostName),
+				Port:       pulumi.String("443"),
+				StatusCode: pulumi.String("HTTP_301"),
+			},
+		}},
+		Tags: b.args.Tags,
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+	b.c.Listeners = append(b.c.Listeners, l)
+	return l, nil
+}
+
 // rules route each path-routed service's patterns, by its priority.
 func (b lbBuilder) rules(serving *lb.Listener) error {
 	for _, svc := range b.args.Services {
@@ -439,18 +511,59 @@ func (b lbBuilder) rules(serving *lb.Listener) error {
 	return nil
 }
 
-// alias points the site's name at the load balancer.
-func (b lbBuilder) alias(alb *lb.LoadBalancer) error {
-	_, err := route53.NewRecord(b.ctx, b.name+"-alias", &route53.RecordArgs{
+// siteRules route a preview's name on its host's HTTPS listener: each path
+// service's patterns under the name, then the rest of the name to the service
+// taking the default route.
+func (b lbBuilder) siteRules(site AttachSite) error {
+	host := &lb.ListenerRuleConditionArgs{
+		HostHeader: &lb.ListenerRuleConditionHostHeaderArgs{Values: pulumi.StringArray{pulumi.String(site.HostName)}},
+	}
+	i := 0
+	add := func(name string, svc config.ServiceConfig, conditions lb.ListenerRuleConditionArray) error {
+		rule, err := lb.NewListenerRule(b.ctx, name, &lb.ListenerRuleArgs{
+			ListenerArn: pulumi.String(site.ListenerArn),
+			Priority:    pulumi.Int(site.Priority(i)),
+			Actions: lb.ListenerRuleActionArray{&lb.ListenerRuleActionArgs{
+				Type:           pulumi.String("forward"),
+				TargetGroupArn: b.c.TargetGroups[svc.Name].Arn,
+			}},
+			Conditions: conditions,
+			Tags:       b.args.Tags,
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		i++
+		b.c.Listeners = append(b.c.Listeners, rule)
+		return nil
+	}
+	var fallback config.ServiceConfig
+	for _, svc := range b.args.Services {
+		if svc.DefaultRoute() {
+			fallback = svc
+			continue
+		}
+		if err := add(b.name+"-site-"+svc.Name, svc, lb.ListenerRuleConditionArray{host, &lb.ListenerRuleConditionArgs{
+			PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(svc.Paths)},
+		}}); err != nil {
+			return err
+		}
+	}
+	return add(b.name+"-site", fallback, lb.ListenerRuleConditionArray{host})
+}
+
+// alias points a name of the site at the load balancer.
+func (b lbBuilder) alias(alb *lb.LoadBalancer, name, suffix string, opt pulumi.ResourceOption) error {
+	_, err := route53.NewRecord(b.ctx, b.name+suffix, &route53.RecordArgs{
 		ZoneId: b.args.Site.ZoneID,
-		Name:   pulumi.String(b.args.Site.DomainName),
+		Name:   pulumi.String(name),
 		Type:   pulumi.String("A"),
 		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
 			Name:                 alb.DnsName,
 			ZoneId:               alb.ZoneId,
 			EvaluateTargetHealth: pulumi.Bool(true),
 		}},
-	}, b.parent)
+	}, opt)
 	return err
 }
 

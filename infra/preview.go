@@ -38,12 +38,18 @@ func buildPreview(ctx *pulumi.Context, cfg *config.Config, now time.Time) error 
 	if s.cluster, err = NewCluster(ctx, "app", &ClusterArgs{Settings: cfg.Cluster, Tags: tags}); err != nil {
 		return err
 	}
+	attach := &AttachArgs{
+		LoadBalancerArn: host.LoadBalancerArn, DNSName: host.LoadBalancerDNSName,
+		SecurityGroupID: host.LoadBalancerSecurityGroupID, Port: cfg.Preview.Port,
+	}
+	if host.SiteName != "" {
+		attach.Site = &AttachSite{
+			HostName: config.PreviewSiteName(cfg.Stack, host.SiteName), ListenerArn: host.HTTPSListenerArn,
+			Priority: func(i int) int { return host.SiteRulePriority(cfg.Preview.Port, i) },
+		}
+	}
 	if s.web, err = NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
-		VpcID: pulumi.String(host.VpcID), Services: cfg.Services, Tags: tags,
-		Attach: &AttachArgs{
-			LoadBalancerArn: host.LoadBalancerArn, DNSName: host.LoadBalancerDNSName,
-			SecurityGroupID: host.LoadBalancerSecurityGroupID, Port: cfg.Preview.Port,
-		},
+		VpcID: pulumi.String(host.VpcID), Services: cfg.Services, Tags: tags, Attach: attach,
 	}); err != nil {
 		return err
 	}

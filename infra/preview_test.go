@@ -2,6 +2,7 @@ package infra_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/cost"
+	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/mocks"
 	"github.com/fargo-dev/fargo/internal/plan"
 )
@@ -365,5 +367,130 @@ func TestPreviewsRoleTrustsThePreviewsRepository(t *testing.T) {
 	_, err := plan.Run(devWith(t, "fargo:previews", `{"ports":{"from":8001,"to":8010},"repository":"board"}`), mocks.Options{Now: daytime})
 	if err == nil || !strings.Contains(err.Error(), "fargo:previews.repository") || !strings.Contains(err.Error(), `"board"`) || !strings.Contains(err.Error(), "my-org/board") {
 		t.Errorf("a repository without its owner: %v", err)
+	}
+}
+
+// TestPreviewUnderADomainAnswersOnItsName hosts previews on a dev with a
+// domain: the certificate also names *.<site>, one wildcard record points every
+// preview's name at the load balancer, and a preview on port 8003 answers on
+// https://pr7.<site> through rules on dev's HTTPS listener, at the priorities
+// its port owns (two per port: the backend's path and the name), ahead of dev's
+// own rule (100).
+func TestPreviewUnderADomainAnswersOnItsName(t *testing.T) {
+	host := devWith(t, "fargo:domain", `{"zone":"example.org","host":"dev","createZone":true}`)
+	dev := runConfig(t, host, mocks.Options{})
+	cert := one(t, dev.exp, "aws:acm/certificate:Certificate", "dns")
+	if got := strs(cert.List("subjectAlternativeNames")); !slices.Equal(got, []string{"*.dev.example.org"}) {
+		t.Errorf("certificate names %v, want *.dev.example.org", got)
+	}
+	record := one(t, dev.exp, "aws:route53/record:Record", "web-alias-previews")
+	if record.String("name") != "*.dev.example.org" || record.String("type") != "A" {
+		t.Errorf("previews' record %s %s", record.String("name"), record.String("type"))
+	}
+	https := one(t, dev.exp, "aws:lb/listener:Listener", "web-https")
+	for _, r := range []*graph.Resource{cert, record, https} {
+		if !slices.Contains(r.ResourceHooks["BeforeDelete"], infra.PreviewsGuardHook) {
+			t.Errorf("%s is not guarded; previews' names need it", r.Name())
+		}
+	}
+	var deploy fullPolicy
+	if err := json.Unmarshal([]byte(one(t, dev.exp, "aws:iam/rolePolicy:RolePolicy", "github-deploy").String("policy")), &deploy); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range deploy.Statement {
+		if st.Sid == "SiteRecords" {
+			names := fmt.Sprint(st.Condition["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"])
+			if !strings.Contains(names, `\052.dev.example.org`) {
+				t.Errorf("the deploy role may not write the previews' record: %s", names)
+			}
+		}
+	}
+	var previews fullPolicy
+	if err := json.Unmarshal([]byte(one(t, dev.exp, "aws:iam/rolePolicy:RolePolicy", "github-previews").String("policy")), &previews); err != nil {
+		t.Fatal(err)
+	}
+	siteRules := false
+	for _, st := range previews.Statement {
+		if st.Sid == "NewSiteRules" {
+			siteRules = slices.Equal(st.Resource, []string{fmt.Sprint(https.Output("arn"))}) && st.Condition["StringEquals"]["aws:RequestTag/fargo-preview-of"] == "dev"
+		}
+	}
+	if !siteRules {
+		t.Errorf("the previews role may not add tagged rules to dev's HTTPS listener exactly: %v", previews.Statement)
+	}
+
+	var outputs map[string]any
+	for _, r := range dev.exp.Deployment.Resources {
+		if r.Type == graph.RootStackType {
+			outputs = r.Outputs
+		}
+	}
+	pr := runConfig(t, previewWith(t, "fargo:preview", `{"port":8003,"services":{"frontend":{},"backend":{"secrets":{"MASTER_KEY":"/fargo-previews/master-key"}}}}`),
+		mocks.Options{StackOutputs: map[string]map[string]any{"dev": outputs}})
+	if got := pr.exp.StackOutputs()["url"]; got != "https://pr7.dev.example.org" {
+		t.Errorf("url %v", got)
+	}
+	// Its port only holds its place: it sends visitors to its name, over HTTPS.
+	port := one(t, pr.exp, "aws:lb/listener:Listener", "web-preview")
+	actions := fmt.Sprint(port.Input("defaultActions"))
+	if num(t, port, "port") != 8003 || !strings.Contains(actions, "redirect") || !strings.Contains(actions, "pr7.dev.example.org") || !strings.Contains(actions, "HTTPS") {
+		t.Errorf("port listener %v %s, want 8003 redirecting to https://pr7.dev.example.org", port.Input("port"), actions)
+	}
+	if n := len(pr.exp.Resources("aws:lb/listenerRule:ListenerRule")); n != 2 {
+		t.Errorf("%d rules, want the name's 2 on dev's HTTPS listener and none on the port", n)
+	}
+	want := map[string]struct {
+		priority int
+		path     string
+	}{"web-site-backend": {5, "/api/*"}, "web-site": {6, ""}}
+	for name, w := range want {
+		rule := one(t, pr.exp, "aws:lb/listenerRule:ListenerRule", name)
+		if rule.String("listenerArn") != https.Output("arn") || num(t, rule, "priority") != float64(w.priority) {
+			t.Errorf("%s on %q at %v, want dev's HTTPS listener at %d", name, rule.String("listenerArn"), rule.Input("priority"), w.priority)
+		}
+		conditions := fmt.Sprint(rule.Input("conditions"))
+		if !strings.Contains(conditions, "pr7.dev.example.org") || !strings.Contains(conditions, w.path) {
+			t.Errorf("%s matches %s", name, conditions)
+		}
+	}
+}
+
+// TestPreviewsUnderADomainLeaveRoomForTheHostsRules refuses, on a host with a
+// domain, a port range whose names' rules pass the load balancer's quota, and
+// a host rule priority among the previews' own.
+func TestPreviewsUnderADomainLeaveRoomForTheHostsRules(t *testing.T) {
+	withDomain := func(previews string) *plan.StackConfig {
+		sc := devWith(t, "fargo:previews", previews)
+		sc.Values["fargo:domain"] = `{"zone":"example.org","host":"dev","createZone":true}`
+		return sc
+	}
+	// With a second path service (docs, priority 200): 2 path rules + 32
+	// previews x (2 + 1) = 98 rules: accepted; 33 previews are 101.
+	var services map[string]any
+	if err := json.Unmarshal([]byte(loadConfig(t, "dev").Values["fargo:services"]), &services); err != nil {
+		t.Fatal(err)
+	}
+	services["docs"] = map[string]any{"paths": []string{"/docs/*"}, "priority": 200}
+	withDocs, _ := json.Marshal(services)
+	sc := withDomain(`{"ports":{"from":8001,"to":8032}}`)
+	sc.Values["fargo:services"] = string(withDocs)
+	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err != nil {
+		t.Errorf("32 previews under a domain refused: %v", err)
+	}
+	sc.Values["fargo:previews"] = `{"ports":{"from":8001,"to":8033}}`
+	_, err := plan.Run(sc, mocks.Options{Now: daytime})
+	if err == nil || !strings.Contains(err.Error(), "fargo:previews.ports: 8001-8033 lets 33 previews each add 3 rules") || !strings.Contains(err.Error(), "101 rules") || !strings.Contains(err.Error(), "at most 32 ports") {
+		t.Errorf("33 previews under a domain: %v", err)
+	}
+	// 10 previews take priorities 1 to 20: a backend at 20 is refused, at 21 accepted.
+	sc = withDomain(`{"ports":{"from":8001,"to":8010}}`)
+	sc.Values["fargo:services"] = servicesWith(t, "backend", "priority", 20)
+	_, err = plan.Run(sc, mocks.Options{Now: daytime})
+	if err == nil || !strings.Contains(err.Error(), "fargo:services.backend.priority: 20 is taken by the previews") || !strings.Contains(err.Error(), "above 20") {
+		t.Errorf("a backend priority among the previews': %v", err)
+	}
+	sc.Values["fargo:services"] = servicesWith(t, "backend", "priority", 21)
+	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err != nil {
+		t.Errorf("a backend priority above the previews': %v", err)
 	}
 }

@@ -87,7 +87,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	}
 	var site *SiteArgs
 	if cfg.Domain != nil {
-		if s.dns, err = NewDns(ctx, "dns", &DnsArgs{Domain: *cfg.Domain, Tags: tags}); err != nil {
+		if s.dns, err = NewDns(ctx, "dns", &DnsArgs{Domain: *cfg.Domain, Previews: cfg.Previews != nil, Guard: guard, Tags: tags}); err != nil {
 			return err
 		}
 		site = &SiteArgs{DomainName: cfg.Domain.Name(), ZoneID: s.dns.ZoneID, CertificateArn: s.dns.CertificateArn}
@@ -121,7 +121,10 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	if cfg.Github != nil {
 		var previews *PreviewsRoleArgs
 		if cfg.Previews != nil {
-			previews = &PreviewsRoleArgs{VpcID: s.network.VpcID, LoadBalancerArn: s.web.Arn, Repository: cfg.Previews.Repository, Guard: guard}
+			previews = &PreviewsRoleArgs{
+				VpcID: s.network.VpcID, LoadBalancerArn: s.web.Arn, HTTPSListenerArn: s.web.HTTPSListenerArn,
+				Repository: cfg.Previews.Repository, Guard: guard,
+			}
 		}
 		if s.ci, err = NewGithubRoles(ctx, "github", &GithubRolesArgs{
 			Github: *cfg.Github, Region: cfg.Region, AccountID: identity.AccountId, Domain: cfg.Domain, Previews: previews, Tags: tags,
@@ -256,7 +259,7 @@ func (s *stack) previewHost(cfg *config.Config) (pulumi.Map, error) {
 		}
 		services[name] = pulumi.Any(v)
 	}
-	return pulumi.Map{
+	host := pulumi.Map{
 		"region":                      pulumi.String(cfg.Region),
 		"ports":                       pulumi.Map{"from": pulumi.Int(cfg.Previews.Ports.From), "to": pulumi.Int(cfg.Previews.Ports.To)},
 		"services":                    services,
@@ -268,7 +271,12 @@ func (s *stack) previewHost(cfg *config.Config) (pulumi.Map, error) {
 		"loadBalancerSecurityGroupId": s.web.SecurityGroupID,
 		"previewTasksSecurityGroupId": s.web.PreviewTasksSecurityGroupID,
 		"repositoryUrls":              s.registry.PreviewRepositoryURLs,
-	}, nil
+	}
+	if cfg.Domain != nil {
+		host["siteName"] = pulumi.String(cfg.Domain.Name())
+		host["httpsListenerArn"] = s.web.HTTPSListenerArn
+	}
+	return host, nil
 }
 
 // plainJSON is a value as JSON decodes it (maps, lists, strings, float64s,

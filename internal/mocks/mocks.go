@@ -337,8 +337,20 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 		setDefault("name", autoName(name, urn))
 		set("arn", m.arn("elasticloadbalancing", "targetgroup/"+str("name")+"/"+short(urn, 16)))
 		set("arnSuffix", "targetgroup/"+str("name")+"/"+short(urn, 16))
-	case "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule":
-		set("arn", m.arn("elasticloadbalancing", "listener/app/"+short(urn, 16)))
+	case "aws:lb/listener:Listener":
+		// As AWS names them: the load balancer's name and id, then the
+		// listener's id (policies quote them, and their size is checked).
+		parent := strings.Replace(str("loadBalancerArn"), ":loadbalancer/", ":listener/", 1)
+		if !strings.Contains(parent, ":listener/") {
+			parent = m.arn("elasticloadbalancing", "listener/app/"+autoName("lb", urn)+"/"+short(urn+"lb", 16))
+		}
+		set("arn", parent+"/"+short(urn, 16))
+	case "aws:lb/listenerRule:ListenerRule":
+		parent := strings.Replace(str("listenerArn"), ":listener/", ":listener-rule/", 1)
+		if !strings.Contains(parent, ":listener-rule/") {
+			parent = m.arn("elasticloadbalancing", "listener-rule/app/"+autoName("lb", urn)+"/"+short(urn+"lb", 16)+"/"+short(urn+"listener", 16))
+		}
+		set("arn", parent+"/"+short(urn, 16))
 	case "aws:ecs/cluster:Cluster":
 		setDefault("name", autoName(name, urn))
 		set("arn", m.arn("ecs", "cluster/"+str("name")))
