@@ -19,9 +19,19 @@ func TestStacksPassChecksWithRegisteredExceptionsOnly(t *testing.T) {
 			for _, f := range checks.Failed(findings) {
 				t.Errorf("%s fails on %s: %s", f.Control, f.URN, f.Reason)
 			}
-			for _, f := range findings {
-				if f.Status == checks.Excepted && reg.For(f.Control, stack) == nil {
-					t.Errorf("%s excepted without a registered exception", f.Control)
+			// Exceptions only excuse failures: against the same plan without
+			// the register, each excepted finding fails and every other one
+			// keeps its status.
+			raw := checks.Evaluate(p.exp, nil)
+			if len(raw) != len(findings) {
+				t.Fatalf("%d findings without the register, %d with it", len(raw), len(findings))
+			}
+			for i, f := range findings {
+				switch {
+				case f.Status == checks.Excepted && raw[i].Status != checks.Fail:
+					t.Errorf("%s on %s is excepted, but without the register it is %s, not a failure", f.Control, f.URN, raw[i].Status)
+				case f.Status != checks.Excepted && f.Status != raw[i].Status:
+					t.Errorf("%s on %s is %s with the register and %s without it", f.Control, f.URN, f.Status, raw[i].Status)
 				}
 			}
 			// Every registered exception for this stack is still needed: an

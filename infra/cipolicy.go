@@ -316,7 +316,8 @@ var (
 //   - of the host's own, it may add security groups to its VPC and listeners to
 //     its load balancer, push images to its previews' repositories, and nothing
 //     else. A preview's rules go on its own listener (CreateRule authorizes
-//     the listener: PreviewOwned).
+//     the listener: PreviewOwned) and, under a site, on the host's HTTPS
+//     listener, tagged as the preview's (NewSiteRules).
 //
 // It shares the deploy role's unscopable task definition actions
 // (DeployUnscopableActions).

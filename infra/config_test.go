@@ -20,7 +20,14 @@ import (
 // devWith returns the dev stack's config with one key replaced (or removed when value is "").
 func devWith(t *testing.T, key, value string) *plan.StackConfig {
 	t.Helper()
-	sc := loadConfig(t, "dev")
+	return stackWith(t, "dev", key, value)
+}
+
+// stackWith returns a stack file's config with one key replaced (or removed
+// when value is "").
+func stackWith(t *testing.T, stack, key, value string) *plan.StackConfig {
+	t.Helper()
+	sc := loadConfig(t, stack)
 	if value == "" {
 		delete(sc.Values, key)
 	} else {

@@ -203,7 +203,7 @@ func (b lbBuilder) attach() error {
 	if a.Site != nil {
 		// Under a site the port only holds the preview's place and sends
 		// visitors to its name, over HTTPS.
-		if _, err := b.redirectListener(b.name+"-preview", a); err != nil {
+		if _, err := b.listener(b.name+"-preview", pulumi.String(a.LoadBalancerArn), a.Port, redirectTo(a.Site.HostName)); err != nil {
 			return err
 		}
 		if err := b.siteRules(*a.Site); err != nil {
@@ -211,7 +211,11 @@ func (b lbBuilder) attach() error {
 		}
 		b.c.URL = pulumi.Sprintf("https://%s", a.Site.HostName).ToStringOutput()
 	} else {
-		listener, err := b.listener(b.name+"-preview", pulumi.String(a.LoadBalancerArn), a.Port)
+		forwardDefault, err := b.forwardDefault()
+		if err != nil {
+			return err
+		}
+		listener, err := b.listener(b.name+"-preview", pulumi.String(a.LoadBalancerArn), a.Port, forwardDefault)
 		if err != nil {
 			return err
 		}
@@ -394,17 +398,10 @@ func (b lbBuilder) listeners(alb *lb.LoadBalancer) (*lb.Listener, error) {
 			},
 		}}
 	}
-	httpListener, err := lb.NewListener(b.ctx, b.name+"-http", &lb.ListenerArgs{
-		LoadBalancerArn: alb.Arn,
-		Port:            pulumi.Int(80),
-		Protocol:        pulumi.String("HTTP"),
-		DefaultActions:  httpActions,
-		Tags:            b.args.Tags,
-	}, b.parent)
+	httpListener, err := b.listener(b.name+"-http", alb.Arn, 80, httpActions)
 	if err != nil {
 		return nil, err
 	}
-	b.c.Listeners = append(b.c.Listeners, httpListener)
 	if b.args.Site == nil {
 		return httpListener, nil
 	}
@@ -439,18 +436,14 @@ func (b lbBuilder) forwardDefault() (lb.ListenerDefaultActionArray, error) {
 	return nil, fmt.Errorf("load balancer %s: no service takes the default route", b.name)
 }
 
-// listener is a plain HTTP listener of its own on port, on the load balancer
-// lbArn: a preview's, on its host's load balancer.
-func (b lbBuilder) listener(name string, lbArn pulumi.StringInput, port int) (*lb.Listener, error) {
-	forwardDefault, err := b.forwardDefault()
-	if err != nil {
-		return nil, err
-	}
+// listener is a plain HTTP listener on port of the load balancer lbArn, with
+// its default actions.
+func (b lbBuilder) listener(name string, lbArn pulumi.StringInput, port int, actions lb.ListenerDefaultActionArrayInput) (*lb.Listener, error) {
 	l, err := lb.NewListener(b.ctx, name, &lb.ListenerArgs{
 		LoadBalancerArn: lbArn,
 		Port:            pulumi.Int(port),
 		Protocol:        pulumi.String("HTTP"),
-		DefaultActions:  forwardDefault,
+		DefaultActions:  actions,
 		Tags:            b.args.Tags,
 	}, b.parent)
 	if err != nil {
@@ -460,29 +453,18 @@ func (b lbBuilder) listener(name string, lbArn pulumi.StringInput, port int) (*l
 	return l, nil
 }
 
-// redirectListener is a preview's listener on its port under its host's site:
-// it redirects to the preview's name over HTTPS, keeping the path and query.
-func (b lbBuilder) redirectListener(name string, a *AttachArgs) (*lb.Listener, error) {
-	l, err := lb.NewListener(b.ctx, name, &lb.ListenerArgs{
-		LoadBalancerArn: pulumi.String(a.LoadBalancerArn),
-		Port:            pulumi.Int(a.Port),
-		Protocol:        pulumi.String("HTTP"),
-		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
-			Type: pulumi.String("redirect"),
-			Redirect: &lb.ListenerDefaultActionRedirectArgs{
-				Protocol:   pulumi.String("HTTPS"),
-				Host:       pulumi.String(a.Site.HostName),
-				Port:       pulumi.String("443"),
-				StatusCode: pulumi.String("HTTP_301"),
-			},
-		}},
-		Tags: b.args.Tags,
-	}, b.parent)
-	if err != nil {
-		return nil, err
-	}
-	b.c.Listeners = append(b.c.Listeners, l)
-	return l, nil
+// redirectTo sends a preview's port under its host's site to the preview's
+// name over HTTPS, keeping the path and query.
+func redirectTo(host string) lb.ListenerDefaultActionArray {
+	return lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+		Type: pulumi.String("redirect"),
+		Redirect: &lb.ListenerDefaultActionRedirectArgs{
+			Protocol:   pulumi.String("HTTPS"),
+			Host:       pulumi.String(host),
+			Port:       pulumi.String("443"),
+			StatusCode: pulumi.String("HTTP_301"),
+		},
+	}}
 }
 
 // rules route each path-routed service's patterns, by its priority.
@@ -538,7 +520,10 @@ func (b lbBuilder) siteRules(site AttachSite) error {
 		return nil
 	}
 	var fallback config.ServiceConfig
-	for _, svc := range b.args.Services {
+	// In the host's order of its path rules, which may overlap (a lower
+	// priority number takes a narrower pattern first).
+	services := slices.SortedFunc(slices.Values(b.args.Services), func(a, c config.ServiceConfig) int { return a.Priority - c.Priority })
+	for _, svc := range services {
 		if svc.DefaultRoute() {
 			fallback = svc
 			continue

@@ -175,14 +175,10 @@ func (n *network) parent() pulumi.ResourceOption { return pulumi.Parent(n.c) }
 // guarded is parent, with the previews' guard on what previews run on.
 func (n *network) guarded() pulumi.ResourceOption { return guarded(n.parent(), n.args.Guard) }
 
-// tierOpts are a tier's resources' options: the public tier, which previews
-// run on, is guarded.
-func (n *network) tierOpts(tier config.Tier) pulumi.ResourceOption {
-	if tier == config.TierPublic {
-		return n.guarded()
-	}
-	return n.parent()
-}
+// tierOpts are a tier's resources' options: both are guarded, as previews run
+// on each: the load balancer in the public tier, and their tasks in the tier
+// the host's own run in (the private one when NAT is on).
+func (n *network) tierOpts(config.Tier) pulumi.ResourceOption { return n.guarded() }
 
 func (n *network) newVpc(ctx *pulumi.Context) error {
 	var err error

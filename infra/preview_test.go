@@ -21,13 +21,7 @@ import (
 // replaced (or removed when value is "").
 func previewWith(t *testing.T, key, value string) *plan.StackConfig {
 	t.Helper()
-	sc := loadConfig(t, "pr7")
-	if value == "" {
-		delete(sc.Values, key)
-	} else {
-		sc.Values[key] = value
-	}
-	return sc
+	return stackWith(t, "pr7", key, value)
 }
 
 // TestPreviewRunsOnDevsNetworkAndLoadBalancer plans the shipped template beside
@@ -492,5 +486,57 @@ func TestPreviewsUnderADomainLeaveRoomForTheHostsRules(t *testing.T) {
 	sc.Values["fargo:services"] = servicesWith(t, "backend", "priority", 21)
 	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err != nil {
 		t.Errorf("a backend priority above the previews': %v", err)
+	}
+}
+
+// TestPreviewsLookupDeniedOnlyStopsAHost: a CI role deployed before previews
+// existed may not call tag:GetResources until an administrator's up; a stack
+// hosting no previews still runs, and a host of previews stops, naming it.
+func TestPreviewsLookupDeniedOnlyStopsAHost(t *testing.T) {
+	denied := mocks.Options{Now: daytime, Denied: []string{"aws:resourcegroupstaggingapi/getResources:getResources"}}
+	if _, err := plan.Run(loadConfig(t, "prod"), denied); err != nil {
+		t.Errorf("prod, which hosts no previews, stops on the denied look-up: %v", err)
+	}
+	_, err := plan.Run(loadConfig(t, "dev"), denied)
+	if err == nil || !strings.Contains(err.Error(), "looking up dev's previews") || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("dev, a host of previews, with the look-up denied: %v", err)
+	}
+}
+
+// TestPreviewNameRulesKeepTheHostsOrder: under a domain a preview's path rules
+// take its port's priorities in the host's order of priority, not of name, so
+// a narrower pattern the host matches first (zeta /api/zeta/* at 50) is still
+// matched before backend's /api/*; and a path service with 5 patterns is
+// refused, since the preview's rule adds its name and a rule takes 5 values.
+func TestPreviewNameRulesKeepTheHostsOrder(t *testing.T) {
+	var services map[string]any
+	if err := json.Unmarshal([]byte(loadConfig(t, "dev").Values["fargo:services"]), &services); err != nil {
+		t.Fatal(err)
+	}
+	services["zeta"] = map[string]any{"paths": []string{"/api/zeta/*"}, "priority": 50}
+	withZeta, _ := json.Marshal(services)
+	host := devWith(t, "fargo:domain", `{"zone":"example.org","host":"dev","createZone":true}`)
+	host.Values["fargo:services"] = string(withZeta)
+	dev := runConfig(t, host, mocks.Options{})
+	var outputs map[string]any
+	for _, r := range dev.exp.Deployment.Resources {
+		if r.Type == graph.RootStackType {
+			outputs = r.Outputs
+		}
+	}
+	pr := runConfig(t, previewWith(t, "fargo:preview", `{"port":8001,"services":{"frontend":{},"zeta":{},"backend":{"secrets":{"MASTER_KEY":"/fargo-previews/master-key"}}}}`),
+		mocks.Options{StackOutputs: map[string]map[string]any{"dev": outputs}})
+	for name, want := range map[string]float64{"web-site-zeta": 1, "web-site-backend": 2, "web-site": 3} {
+		if got := num(t, one(t, pr.exp, "aws:lb/listenerRule:ListenerRule", name), "priority"); got != want {
+			t.Errorf("%s at priority %v, want %v", name, got, want)
+		}
+	}
+
+	services["docs"] = map[string]any{"paths": []string{"/a/*", "/b/*", "/c/*", "/d/*", "/e/*"}, "priority": 200}
+	withDocs, _ := json.Marshal(services)
+	host.Values["fargo:services"] = string(withDocs)
+	_, err := plan.Run(host, mocks.Options{Now: daytime})
+	if err == nil || !strings.Contains(err.Error(), "fargo:services.docs.paths: holds 5 patterns") || !strings.Contains(err.Error(), "at most 4 patterns") {
+		t.Errorf("5 patterns under a domain with previews: %v", err)
 	}
 }

@@ -30,7 +30,13 @@ func previewsGuard(ctx *pulumi.Context, cfg *config.Config) (pulumi.ResourceOpti
 			{Key: config.TagPreviewOf, Values: []string{cfg.Stack}},
 		},
 	})
-	if err != nil {
+	switch {
+	case err != nil && cfg.Previews == nil && strings.Contains(err.Error(), "AccessDenied"):
+		// A CI role deployed before previews existed lacks tag:GetResources
+		// until an administrator's up grants it; a stack that hosts no
+		// previews runs as before meanwhile.
+		found = &resourcegroupstaggingapi.GetResourcesResult{}
+	case err != nil:
 		return nil, fmt.Errorf("looking up %s's previews: %w", cfg.Stack, err)
 	}
 	var live []string

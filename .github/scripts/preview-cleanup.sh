@@ -6,7 +6,16 @@ set -euo pipefail
 org=$1
 closed=()
 for stack in $(pulumi stack ls --json | jq -r '.[].name | split("/") | last | select(test("^pr[1-9][0-9]*$"))'); do
-  state=$(gh api "repos/$GITHUB_REPOSITORY/pulls/${stack#pr}" --jq .state 2> /dev/null || echo missing)
+  # Only a pull request GitHub says is closed, or has no such number for, ends
+  # its preview: any other failure (rate limit, outage) stops the run.
+  if ! state=$(gh api "repos/$GITHUB_REPOSITORY/pulls/${stack#pr}" --jq .state 2> "$RUNNER_TEMP/gh.err"); then
+    if grep -q "HTTP 404" "$RUNNER_TEMP/gh.err"; then
+      state=missing
+    else
+      cat "$RUNNER_TEMP/gh.err" >&2
+      exit 1
+    fi
+  fi
   if [ "$state" != open ]; then
     closed+=("$stack")
   fi

@@ -46,6 +46,9 @@ type Options struct {
 	// StackOutputs are the outputs of the stacks a stack reference may read,
 	// by stack name (the reference's last part).
 	StackOutputs map[string]map[string]any
+	// Denied are the function tokens the caller may not call: each answers as
+	// AWS refuses a role without the permission.
+	Denied []string
 }
 
 // Registration is one resource the program registered.
@@ -157,6 +160,9 @@ func (m *Monitor) stackReference(reg Registration, name string) (string, resourc
 // Call answers provider function invokes.
 func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	region := m.opts.Region
+	if slices.Contains(m.opts.Denied, args.Token) {
+		return nil, fmt.Errorf("operation error: AccessDeniedException: the caller is not authorized to call %s", args.Token)
+	}
 	switch args.Token {
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
 		names, err := m.zones(region)
