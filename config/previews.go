@@ -29,12 +29,13 @@ func PreviewStackName(pullRequest int) string {
 
 // Application Load Balancer quotas a host and its previews share
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html):
-// listeners per load balancer, rules per load balancer not counting the
-// listeners' default rules, and condition values per rule.
+// listeners, rules (not counting the listeners' default rules) and target
+// groups per load balancer, and condition values per rule.
 const (
-	MaxListenersPerLoadBalancer = 50
-	MaxRulesPerLoadBalancer     = 100
-	maxRuleConditionValues      = 5
+	MaxListenersPerLoadBalancer    = 50
+	MaxRulesPerLoadBalancer        = 100
+	MaxTargetGroupsPerLoadBalancer = 100
+	maxRuleConditionValues         = 5
 )
 
 // Defaults of a preview's services and logs: the smallest Fargate task, and
@@ -324,7 +325,7 @@ func (c *Config) checkPreviewRules() error {
 			return errorf(fullKey("previews.ports"), "%s lets %d previews each add the stack's %d path rules: %d rules with the stack's own, and a load balancer takes %d; narrow the range to at most %d ports",
 				c.Previews.Ports, size, pathRules, n, MaxRulesPerLoadBalancer, MaxRulesPerLoadBalancer/pathRules-1)
 		}
-		return nil
+		return c.checkPreviewTargetGroups()
 	}
 	// Under a domain a preview's port only redirects to its name, whose rules
 	// on the HTTPS listener are the stack's path rules and its name's default.
@@ -346,7 +347,19 @@ func (c *Config) checkPreviewRules() error {
 				s.Priority, size, reserved, s.Name, reserved))
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.checkPreviewTargetGroups())...)
+}
+
+// checkPreviewTargetGroups refuses a port range whose previews, each with a
+// target group per service, would pass the load balancer's 100, which AWS
+// does not raise.
+func (c *Config) checkPreviewTargetGroups() error {
+	size := c.Previews.Ports.Size()
+	if n := len(c.Services) * (size + 1); n > MaxTargetGroupsPerLoadBalancer {
+		return errorf(fullKey("previews.ports"), "%s lets %d previews each add a target group for each of the stack's %d services: %d with the stack's own, and a load balancer takes %d; narrow the range to at most %d ports",
+			c.Previews.Ports, size, len(c.Services), n, MaxTargetGroupsPerLoadBalancer, MaxTargetGroupsPerLoadBalancer/len(c.Services)-1)
+	}
+	return nil
 }
 
 // ResolvePreview completes a preview's configuration from what its host tells

@@ -199,8 +199,9 @@ func TestHostPreviewPortsAreRefusedClearly(t *testing.T) {
 			}
 		})
 	}
-	// Every preview repeats the path rules: 2 path services and 48 ports pass
-	// the load balancer's 100 rules (2 x 49 = 98); 3 and 40 do not (3 x 41 = 123).
+	// Every preview repeats the path rules: 3 path services and 40 ports pass
+	// the load balancer's 100 rules (3 x 41 = 123), refused before its target
+	// groups (4 x 41).
 	withPaths := func(names ...string) string {
 		var services map[string]map[string]any
 		if err := json.Unmarshal([]byte(loadConfig(t, "dev").Values["fargo:services"]), &services); err != nil {
@@ -212,10 +213,16 @@ func TestHostPreviewPortsAreRefusedClearly(t *testing.T) {
 		b, _ := json.Marshal(services)
 		return string(b)
 	}
-	sc := devWith(t, "fargo:previews", `{"ports":{"from":8001,"to":8048}}`)
+	// Every preview adds a target group per service: 3 services and 32 ports
+	// make 99 of the load balancer's 100; 33 ports make 102.
+	sc := devWith(t, "fargo:previews", `{"ports":{"from":8001,"to":8032}}`)
 	sc.Values["fargo:services"] = withPaths("docs")
 	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err != nil {
-		t.Errorf("48 previews of 2 path services refused: %v", err)
+		t.Errorf("32 previews of 3 services refused: %v", err)
+	}
+	sc.Values["fargo:previews"] = `{"ports":{"from":8001,"to":8033}}`
+	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err == nil || !strings.Contains(err.Error(), "fargo:previews.ports: 8001-8033 lets 33 previews each add a target group for each of the stack's 3 services: 102") || !strings.Contains(err.Error(), "at most 32 ports") {
+		t.Errorf("33 previews of 3 services: %v", err)
 	}
 	sc.Values["fargo:previews"] = `{"ports":{"from":8001,"to":8040}}`
 	sc.Values["fargo:services"] = withPaths("docs", "help")
