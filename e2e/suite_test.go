@@ -61,9 +61,6 @@ type suite struct {
 	// previewMarks bound the call log's lines of the previews' lifecycle
 	// (pr/open to pr/close), which the previews role is judged on.
 	previewMarks [][2]int
-	// previewStandIns are the listeners the suite made to hold every preview
-	// port, whose calls are its own, not a preview's.
-	previewStandIns []string
 }
 
 // adminCalls are the emulator calls each stack's operations made (up, destroy),

@@ -172,13 +172,10 @@ func (n *network) tags(name string) pulumi.StringMap {
 
 func (n *network) parent() pulumi.ResourceOption { return pulumi.Parent(n.c) }
 
-// guarded is parent, with the previews' guard on what previews run on.
+// guarded is parent, with the previews' guard on what previews run on: the
+// VPC, its gateway and both tiers (the load balancer in the public one, their
+// tasks in the tier the host's own run in, the private one when NAT is on).
 func (n *network) guarded() pulumi.ResourceOption { return guarded(n.parent(), n.args.Guard) }
-
-// tierOpts are a tier's resources' options: both are guarded, as previews run
-// on each: the load balancer in the public tier, and their tasks in the tier
-// the host's own run in (the private one when NAT is on).
-func (n *network) tierOpts(config.Tier) pulumi.ResourceOption { return n.guarded() }
 
 func (n *network) newVpc(ctx *pulumi.Context) error {
 	var err error
@@ -211,14 +208,14 @@ func (n *network) subnet(ctx *pulumi.Context, tier config.Tier, i int) (*ec2.Sub
 		AvailabilityZone:    pulumi.String(n.zones[i]),
 		MapPublicIpOnLaunch: pulumi.Bool(false),
 		Tags:                n.tags(name),
-	}, n.tierOpts(tier))
+	}, n.guarded())
 }
 
 // routeTable creates a route table whose default route goes to target, and
 // associates each subnet with it (the association takes the subnet's name). It
 // returns the table and what makes it route: the default route and the associations.
 func (n *network) routeTable(ctx *pulumi.Context, tier config.Tier, name string, target ec2.RouteArgs, subnets map[string]*ec2.Subnet) (*ec2.RouteTable, []pulumi.Resource, error) {
-	opts := n.tierOpts(tier)
+	opts := n.guarded()
 	rt, err := ec2.NewRouteTable(ctx, name, &ec2.RouteTableArgs{VpcId: n.vpc.ID(), Tags: n.tags(name)}, opts)
 	if err != nil {
 		return nil, nil, err

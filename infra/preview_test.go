@@ -547,3 +547,18 @@ func TestPreviewNameRulesKeepTheHostsOrder(t *testing.T) {
 		t.Errorf("5 patterns under a domain with previews: %v", err)
 	}
 }
+
+// TestTemplatePlansAsAPreview: the template's own name, pr, names no stack the
+// program accepts; the plan reads it as pull request 1's preview.
+func TestTemplatePlansAsAPreview(t *testing.T) {
+	sc, err := plan.LoadStack("..", "pr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Stack != "pr1" || sc.File != "Pulumi.pr.yaml" {
+		t.Errorf("stack pr loads as %s from %s, want pr1 from Pulumi.pr.yaml", sc.Stack, sc.File)
+	}
+	if _, err := plan.Run(sc, mocks.Options{Now: daytime}); err != nil {
+		t.Errorf("planning the template: %v", err)
+	}
+}

@@ -130,10 +130,21 @@ type stackFile struct {
 // workflow copies it to Pulumi.pr<number>.yaml.
 const PreviewTemplate = "Pulumi.pr.yaml"
 
+// TemplateStack is the stack name PreviewTemplate's own file name gives
+// ("pr"), which no stack may take: planning it plans the template as
+// TemplatePreview's preview.
+const (
+	TemplateStack   = config.PreviewStackPrefix
+	TemplatePreview = "pr1"
+)
+
 // LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml from dir. A preview
 // (pr<number>) without a stack file of its own reads PreviewTemplate, as the
-// preview workflow makes it.
+// preview workflow makes it, and so does TemplateStack, as TemplatePreview.
 func LoadStack(dir, stack string) (*StackConfig, error) {
+	if stack == TemplateStack {
+		stack = TemplatePreview
+	}
 	var project projectFile
 	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &project); err != nil {
 		return nil, err
