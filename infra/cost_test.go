@@ -7,7 +7,7 @@ import (
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/cost"
-	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // handTotal works a stack's monthly cost out from its config and the price table,

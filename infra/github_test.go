@@ -10,7 +10,7 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/awsiam"
-	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 type trustDoc struct {

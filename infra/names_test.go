@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // awsNames are AWS's naming rules per resource type and name field, from each

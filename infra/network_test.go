@@ -13,7 +13,7 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // networkVariant plans dev with another NAT mode and zone count.

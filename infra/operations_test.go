@@ -8,7 +8,7 @@ import (
 
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // night is Thursday 26 November 2026 at 23:00 in Seoul: dev is asleep.

@@ -9,7 +9,7 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
-	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/fargo-dev/fargo/outputs"
 )
 

@@ -13,8 +13,8 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/internal/mocks"
-	"github.com/fargo-dev/fargo/internal/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
+	"github.com/fargo-dev/fargo/plan"
 	"github.com/fargo-dev/fargo/outputs"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/internal/mocks"
+	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 

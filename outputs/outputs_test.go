@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fargo-dev/fargo/internal/mocks"
-	"github.com/fargo-dev/fargo/internal/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
+	"github.com/fargo-dev/fargo/plan"
 	"github.com/fargo-dev/fargo/outputs"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"

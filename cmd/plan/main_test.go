@@ -63,7 +63,7 @@ func TestBrokenStackFilesFailCleanly(t *testing.T) {
 		{"NAT unknown", region + services + "  fargo:network:\n    nat: gateway\n", []string{"fargo:network.nat", `"gateway"`}},
 		{"more zones than the region", region + services + "  fargo:network:\n    availabilityZones: 6\n", []string{"fargo:network.availabilityZones", "only 4"}},
 		{"more zones than us-west-1", "config:\n  aws:region: us-west-1\n" + services + "  fargo:network:\n    availabilityZones: 3\n", []string{"fargo:network.availabilityZones", "only 2"}},
-		{"a region the plan does not know", "config:\n  aws:region: me-south-1\n" + services, []string{"aws:region", `"me-south-1"`, "internal/mocks/zones.go"}},
+		{"a region the plan does not know", "config:\n  aws:region: me-south-1\n" + services, []string{"aws:region", `"me-south-1"`, "plan/mocks/zones.go"}},
 		{"two default routes", region + "  fargo:services:\n    web:\n      port: 8080\n    api:\n      port: 8081\n", []string{"fargo:services", "api, web", "exactly one"}},
 		{"no default route", region + "  fargo:services:\n    api:\n      paths: [/api/*]\n      priority: 1\n", []string{"fargo:services", "default route"}},
 		{"duplicate path", region + "  fargo:services:\n    web: {}\n    aa:\n      paths: [/x/*]\n      priority: 1\n    bb:\n      paths: [/x/*]\n      priority: 2\n", []string{"fargo:services.bb.paths", "already routed to aa"}},

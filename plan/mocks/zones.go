@@ -45,7 +45,7 @@ func (m *Monitor) zones(region string) ([]string, error) {
 	}
 	names, ok := RegionZones[region]
 	if !ok {
-		return nil, fmt.Errorf("aws:region: the offline plan does not know the availability zones of %q; it knows %s (add the region to internal/mocks/zones.go)",
+		return nil, fmt.Errorf("aws:region: the offline plan does not know the availability zones of %q; it knows %s (add the region to plan/mocks/zones.go)",
 			region, strings.Join(slices.Sorted(maps.Keys(RegionZones)), ", "))
 	}
 	return names, nil
