@@ -15,9 +15,9 @@ import (
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/plan/mocks"
-	"github.com/fargo-dev/fargo/plan"
 	"github.com/fargo-dev/fargo/outputs"
+	"github.com/fargo-dev/fargo/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // The judgement of a deployed stack against its own stack file: what any stack

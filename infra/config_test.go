@@ -13,8 +13,8 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/checks"
-	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/fargo-dev/fargo/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // devWith returns the dev stack's config with one key replaced (or removed when value is "").

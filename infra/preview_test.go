@@ -13,8 +13,8 @@ import (
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/fargo-dev/fargo/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // previewWith returns the preview template's config for stack pr7 with one key

@@ -9,8 +9,8 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
-	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/fargo-dev/fargo/outputs"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // The README's generated tables sit between these markers. Regenerate them with

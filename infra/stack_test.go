@@ -13,9 +13,9 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/plan/mocks"
-	"github.com/fargo-dev/fargo/plan"
 	"github.com/fargo-dev/fargo/outputs"
+	"github.com/fargo-dev/fargo/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 // stacks are the real stack files every test runs against.

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fargo-dev/fargo/plan/mocks"
-	"github.com/fargo-dev/fargo/plan"
 	"github.com/fargo-dev/fargo/outputs"
+	"github.com/fargo-dev/fargo/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )

@@ -24,8 +24,8 @@ import (
 	"github.com/fargo-dev/fargo/internal/checks"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
-	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/fargo-dev/fargo/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
 func main() {

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/fargo-dev/fargo/plan"
+	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
