@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"maps"
 	"os"
 	"os/exec"
@@ -16,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
@@ -80,7 +80,6 @@ import (
 	"os"
 
 	"github.com/blang/semver"
-	"github.com/fargo-dev/fargo/infra"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 )
@@ -369,15 +368,15 @@ func (s *suite) awsCall(args ...string) (string, error) {
 }
 
 // statefulIDs maps the URN of every resource of a stateful type
-// (infra.StatefulTypes) to its id.
+// (awstypes.Stateful) to its id.
 func statefulIDs(exp *graph.Export) map[string]string {
-	return ids(exp, slices.Sorted(maps.Keys(infra.StatefulTypes))...)
+	return ids(exp, slices.Sorted(maps.Keys(awstypes.Stateful()))...)
 }
 
 // countByType counts a graph's stateful resources by type.
 func countByType(exp *graph.Export) string {
 	var parts []string
-	for _, typ := range slices.Sorted(maps.Keys(infra.StatefulTypes)) {
+	for _, typ := range slices.Sorted(maps.Keys(awstypes.Stateful())) {
 		if n := len(exp.Resources(typ)); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, typ[strings.LastIndex(typ, ":")+1:]))
 		}
@@ -498,7 +497,7 @@ func (s *suite) devUpgrade(t *testing.T) {
 		if op != "same" {
 			changed = append(changed, op+" "+urn)
 		}
-		if _, ok := infra.StatefulTypes[types[urn]]; ok && destructive(op) {
+		if _, ok := awstypes.Stateful()[types[urn]]; ok && destructive(op) {
 			t.Errorf("the upgrade lost a stateful resource: %s %s", op, urn)
 		}
 	}

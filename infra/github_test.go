@@ -2,6 +2,7 @@ package infra_test
 
 import (
 	"encoding/json"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"slices"
 	"sort"
 	"strings"
@@ -237,17 +238,6 @@ func TestManualRolloutIsTrusted(t *testing.T) {
 	}
 }
 
-// iamPrefixes maps a pulumi-aws module to the IAM service prefix its resources'
-// API calls are authorized under.
-var iamPrefixes = map[string]string{
-	"ec2": "ec2", "vpc": "ec2", "lb": "elasticloadbalancing", "ecs": "ecs", "ecr": "ecr", "iam": "iam",
-	"cloudwatch": "logs", "appautoscaling": "application-autoscaling", "dynamodb": "dynamodb", "ssm": "ssm",
-	"route53": "route53", "acm": "acm", "budgets": "budgets", "sns": "sns",
-}
-
-// iamTypePrefixes are the resource types whose IAM prefix is not their module's.
-var iamTypePrefixes = map[string]string{"aws:cloudwatch/metricAlarm:MetricAlarm": "cloudwatch"}
-
 // TestDeployRoleKnowsEveryServiceTheStackUses is the reminder a new resource type
 // needs: the CI deploy role must be granted its service's actions, or the first
 // `pulumi up` from CI that creates it fails.
@@ -266,20 +256,15 @@ func TestDeployRoleKnowsEveryServiceTheStackUses(t *testing.T) {
 			}
 		}
 		for _, r := range p.exp.Deployment.Resources {
-			mod, ok := strings.CutPrefix(r.Type, "aws:")
-			if !ok || !r.Custom {
+			if !strings.HasPrefix(r.Type, "aws:") || !r.Custom {
 				continue
 			}
-			mod, _, _ = strings.Cut(mod, "/")
-			prefix, known := iamPrefixes[mod]
-			if p, ok := iamTypePrefixes[r.Type]; ok {
-				prefix = p
-			}
+			typ, known := awstypes.Lookup(r.Type)
 			switch {
 			case !known:
-				t.Errorf("%s: %s is of module %q: add its IAM prefix to iamPrefixes and grant the deploy role its actions (infra/cipolicy.go)", stack, r.Type, mod)
-			case !granted[prefix]:
-				t.Errorf("%s: the deploy role has no %s action, which %s needs", stack, prefix, r.Type)
+				t.Errorf("%s: %v", stack, &awstypes.MissingError{Token: r.Type})
+			case !granted[typ.IAM]:
+				t.Errorf("%s: the deploy role has no %s action, which %s needs (the catalogue's IAM prefix; grant it in infra/cipolicy.go)", stack, typ.IAM, r.Type)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"os"
 	"regexp"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/fargo-dev/fargo/config"
-	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -50,7 +50,7 @@ func (e lockEntry) String() string {
 
 // identity is a stateful resource's replacing inputs, as "key=value" pairs.
 func identity(r *graph.Resource) string {
-	keys, ok := infra.StatefulTypes[r.Type]
+	keys, ok := awstypes.Stateful()[r.Type]
 	if !ok {
 		return ""
 	}
@@ -178,7 +178,7 @@ func judgeLock(locked, current []lockEntry, aliases map[string]map[string]bool, 
 	for variant, exp := range currentRes {
 		for i := range exp.Deployment.Resources {
 			r := &exp.Deployment.Resources[i]
-			if _, stateful := infra.StatefulTypes[r.Type]; stateful && len(r.ReplaceOnChanges) > 0 && !names(everyRelease, r.URN) {
+			if _, stateful := awstypes.Stateful()[r.Type]; stateful && len(r.ReplaceOnChanges) > 0 && !names(everyRelease, r.URN) {
 				problems = append(problems, fmt.Sprintf("%s: stateful %s is replaced on changes of %v: name `%s` under the CHANGELOG's ### Breaking", variant, r.URN, r.ReplaceOnChanges, resourcePart(r.URN)))
 			}
 		}

@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"io"
 	"sort"
 	"strings"
@@ -67,7 +68,7 @@ func WriteTree(w io.Writer, exp *graph.Export) {
 // emailSubscriptions are the addresses the graph subscribes by e-mail, in order.
 func emailSubscriptions(exp *graph.Export) []string {
 	var emails []string
-	for _, sub := range exp.Resources("aws:sns/topicSubscription:TopicSubscription") {
+	for _, sub := range exp.Resources(awstypes.SNSTopicSubscription) {
 		if sub.String("protocol") == "email" {
 			emails = append(emails, sub.String("endpoint"))
 		}
@@ -93,7 +94,7 @@ type wait struct {
 func rolloutWait(exp *graph.Export) (wait, bool) {
 	var slowest wait
 	found := false
-	for _, tg := range exp.Resources("aws:lb/targetGroup:TargetGroup") {
+	for _, tg := range exp.Resources(awstypes.TargetGroup) {
 		healthy, ok := tg.Number("healthCheck", "healthyThreshold")
 		if !ok {
 			healthy = awsDefaultHealthy
@@ -153,39 +154,39 @@ func Summary(r *graph.Resource) string {
 	}
 	in := r.Input
 	switch r.Type {
-	case "aws:ec2/vpc:Vpc":
+	case awstypes.VPC:
 		add("cidr", in("cidrBlock"))
-	case "aws:ec2/subnet:Subnet":
+	case awstypes.Subnet:
 		add("cidr", in("cidrBlock"))
 		add("zone", in("availabilityZone"))
 		add("publicIpOnLaunch", in("mapPublicIpOnLaunch"))
-	case "aws:ec2/route:Route":
+	case awstypes.Route:
 		add("to", in("destinationCidrBlock"))
 		for _, via := range []string{"gatewayId", "natGatewayId", "networkInterfaceId"} {
 			if r.Input(via) != nil {
 				add("via", strings.TrimSuffix(via, "Id"))
 			}
 		}
-	case "aws:ec2/instance:Instance":
+	case awstypes.Instance:
 		add("type", in("instanceType"))
 		add("sourceDestCheck", in("sourceDestCheck"))
 		add("imdsTokens", in("metadataOptions", "httpTokens"))
-	case "aws:ecr/repository:Repository":
+	case awstypes.ECRRepository:
 		add("name", in("name"))
 		add("tags", in("imageTagMutability"))
 		add("scanOnPush", in("imageScanningConfiguration", "scanOnPush"))
 		add("forceDelete", in("forceDelete"))
-	case "aws:lb/loadBalancer:LoadBalancer":
+	case awstypes.LoadBalancer:
 		add("subnets", len(r.LoadBalancerSubnets()))
 		add("deletionProtection", in("enableDeletionProtection"))
 		add("dropInvalidHeaders", in("dropInvalidHeaderFields"))
-	case "aws:lb/targetGroup:TargetGroup":
+	case awstypes.TargetGroup:
 		add("port", in("port"))
 		add("target", in("targetType"))
 		add("health", in("healthCheck", "path"))
 		add("every", fmt.Sprintf("%vs", in("healthCheck", "interval")))
 		add("deregistration", fmt.Sprintf("%vs", in("deregistrationDelay")))
-	case "aws:lb/listener:Listener":
+	case awstypes.Listener:
 		add("port", in("port"))
 		add("protocol", in("protocol"))
 		add("tls", in("sslPolicy"))
@@ -194,7 +195,7 @@ func Summary(r *graph.Resource) string {
 				add("default", m["type"])
 			}
 		}
-	case "aws:lb/listenerRule:ListenerRule":
+	case awstypes.ListenerRule:
 		add("priority", in("priority"))
 		if conds := r.List("conditions"); len(conds) > 0 {
 			if m, ok := conds[0].(map[string]any); ok {
@@ -203,20 +204,20 @@ func Summary(r *graph.Resource) string {
 				}
 			}
 		}
-	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+	case awstypes.SecurityGroupIngressRule, awstypes.SecurityGroupEgressRule:
 		add("proto", in("ipProtocol"))
 		add("port", in("fromPort"))
 		add("cidr", in("cidrIpv4"))
 		if in("referencedSecurityGroupId") != nil {
 			add("peer", "security group")
 		}
-	case "aws:ecs/cluster:Cluster":
+	case awstypes.ECSCluster:
 		if s := r.List("settings"); len(s) > 0 {
 			if m, ok := s[0].(map[string]any); ok {
 				add("containerInsights", m["value"])
 			}
 		}
-	case "aws:ecs/taskDefinition:TaskDefinition":
+	case awstypes.ECSTaskDefinition:
 		add("cpu", in("cpu"))
 		add("memory", in("memory"))
 		add("arch", in("runtimePlatform", "cpuArchitecture"))
@@ -224,7 +225,7 @@ func Summary(r *graph.Resource) string {
 		if s, ok := in("containerDefinitions").(string); ok && json.Unmarshal([]byte(s), &defs) == nil && len(defs) > 0 {
 			add("image", defs[0]["image"])
 		}
-	case "aws:ecs/service:Service":
+	case awstypes.ECSService:
 		add("desired", in("desiredCount"))
 		add("publicIp", in("networkConfiguration", "assignPublicIp"))
 		add("subnets", in("networkConfiguration", "subnets"))
@@ -237,15 +238,15 @@ func Summary(r *graph.Resource) string {
 		add("capacity", strings.Join(caps, "+"))
 		add("circuitBreaker", in("deploymentCircuitBreaker", "rollback"))
 		add("alarmRollback", in("alarms", "rollback"))
-	case "aws:appautoscaling/target:Target":
+	case awstypes.AppAutoscalingTarget:
 		add("min", in("minCapacity"))
 		add("max", in("maxCapacity"))
-	case "aws:appautoscaling/scheduledAction:ScheduledAction":
+	case awstypes.AppAutoscalingScheduledAction:
 		add("at", in("schedule"))
 		add("tz", in("timezone"))
 		add("min", in("scalableTargetAction", "minCapacity"))
 		add("max", in("scalableTargetAction", "maxCapacity"))
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+	case awstypes.MetricAlarm:
 		add("metric", in("metricName"))
 		for _, q := range r.List("metricQueries") {
 			if m, ok := q.(map[string]any); ok && m["expression"] != nil {
@@ -255,26 +256,26 @@ func Summary(r *graph.Resource) string {
 		add("op", in("comparisonOperator"))
 		add("threshold", in("threshold"))
 		add("minutes", in("evaluationPeriods"))
-	case "aws:sns/topicSubscription:TopicSubscription":
+	case awstypes.SNSTopicSubscription:
 		add("protocol", in("protocol"))
 		add("to", in("endpoint"))
-	case "aws:appautoscaling/policy:Policy":
+	case awstypes.AppAutoscalingPolicy:
 		add("metric", in("targetTrackingScalingPolicyConfiguration", "predefinedMetricSpecification", "predefinedMetricType"))
 		add("target", in("targetTrackingScalingPolicyConfiguration", "targetValue"))
-	case "aws:cloudwatch/logGroup:LogGroup":
+	case awstypes.LogGroup:
 		add("name", in("name"))
 		add("retentionDays", in("retentionInDays"))
-	case "aws:ssm/parameter:Parameter":
+	case awstypes.SSMParameter:
 		add("name", in("name"))
-	case "aws:acm/certificate:Certificate":
+	case awstypes.ACMCertificate:
 		add("domain", in("domainName"))
 		add("validation", in("validationMethod"))
-	case "aws:route53/zone:Zone":
+	case awstypes.Route53Zone:
 		add("name", in("name"))
-	case "aws:route53/record:Record":
+	case awstypes.Route53Record:
 		add("name", in("name"))
 		add("type", in("type"))
-	case "aws:dynamodb/table:Table":
+	case awstypes.DynamoDBTable:
 		add("name", in("name"))
 		keys := fmt.Sprint(in("hashKey"))
 		if rk := r.String("rangeKey"); rk != "" {
@@ -284,12 +285,12 @@ func Summary(r *graph.Resource) string {
 		add("indexes", len(r.List("globalSecondaryIndexes")))
 		add("pitr", in("pointInTimeRecovery", "enabled"))
 		add("deletionProtection", in("deletionProtectionEnabled"))
-	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+	case awstypes.VPCEndpoint:
 		add("service", in("serviceName"))
 		add("type", in("vpcEndpointType"))
-	case "aws:iam/role:Role":
+	case awstypes.IAMRole:
 		add("path", in("path"))
-	case "aws:budgets/budget:Budget":
+	case awstypes.Budget:
 		add("limit", in("limitAmount"))
 		add("alerts", len(r.List("notifications")))
 	}

@@ -7,6 +7,7 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"maps"
 	"slices"
 	"strings"
@@ -181,7 +182,7 @@ func fmtPtr(b *bool) string {
 
 // ---- ECS ----
 
-var ecsPublicIP = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+var ecsPublicIP = each(awstypes.ECSService, func(s *graph.Resource) (bool, string) {
 	ip, _ := s.Bool("networkConfiguration", "assignPublicIp")
 	return !ip, fmt.Sprintf("assignPublicIp: %v", ip)
 })
@@ -218,7 +219,7 @@ func containers(td *graph.Resource) ([]container, error) {
 func containerCheck(test func(container) (bool, string)) func(*graph.Export) []Finding {
 	return func(g *graph.Export) []Finding {
 		var out []Finding
-		for _, td := range g.Resources("aws:ecs/taskDefinition:TaskDefinition") {
+		for _, td := range g.Resources(awstypes.ECSTaskDefinition) {
 			cs, err := containers(td)
 			if err != nil {
 				out = append(out, fail(td.URN, "%v", err))
@@ -260,7 +261,7 @@ func nonRootUser(c container) (bool, string) {
 	return true, "user " + c.User
 }
 
-var platformVersion = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+var platformVersion = each(awstypes.ECSService, func(s *graph.Resource) (bool, string) {
 	v := s.String("platformVersion")
 	return v == "" || v == "LATEST", "platformVersion: " + orUnset(v)
 })
@@ -274,7 +275,7 @@ func orUnset(s string) string {
 
 func containerInsights(g *graph.Export) []Finding {
 	var out []Finding
-	for _, c := range g.Resources("aws:ecs/cluster:Cluster") {
+	for _, c := range g.Resources(awstypes.ECSCluster) {
 		value := "unset"
 		for _, s := range c.List("settings") {
 			if m, _ := s.(map[string]any); m["name"] == "containerInsights" {
@@ -290,7 +291,7 @@ func containerInsights(g *graph.Export) []Finding {
 
 func albs(g *graph.Export) []*graph.Resource {
 	var out []*graph.Resource
-	for _, lb := range g.Resources("aws:lb/loadBalancer:LoadBalancer") {
+	for _, lb := range g.Resources(awstypes.LoadBalancer) {
 		if t := lb.String("loadBalancerType"); t == "" || t == "application" {
 			out = append(out, lb)
 		}
@@ -330,7 +331,7 @@ func albZones(g *graph.Export) []Finding {
 // listenerRules maps listener ARN to its rules.
 func listenerRules(g *graph.Export) map[string][]*graph.Resource {
 	out := map[string][]*graph.Resource{}
-	for _, r := range g.Resources("aws:lb/listenerRule:ListenerRule") {
+	for _, r := range g.Resources(awstypes.ListenerRule) {
 		out[r.String("listenerArn")] = append(out[r.String("listenerArn")], r)
 	}
 	return out
@@ -339,7 +340,7 @@ func listenerRules(g *graph.Export) map[string][]*graph.Resource {
 func httpRedirects(g *graph.Export) []Finding {
 	var out []Finding
 	rules := listenerRules(g)
-	for _, l := range g.Resources("aws:lb/listener:Listener") {
+	for _, l := range g.Resources(awstypes.Listener) {
 		if l.String("protocol") != "HTTP" {
 			continue
 		}
@@ -375,7 +376,7 @@ var RecommendedTLSPolicies = []string{
 
 func tlsPolicy(g *graph.Export) []Finding {
 	var out []Finding
-	for _, l := range g.Resources("aws:lb/listener:Listener") {
+	for _, l := range g.Resources(awstypes.Listener) {
 		if l.String("protocol") != "HTTPS" {
 			continue
 		}
@@ -387,23 +388,23 @@ func tlsPolicy(g *graph.Export) []Finding {
 
 // ---- ECR ----
 
-var ecrScan = each("aws:ecr/repository:Repository", func(r *graph.Resource) (bool, string) {
+var ecrScan = each(awstypes.ECRRepository, func(r *graph.Resource) (bool, string) {
 	v, _ := r.Bool("imageScanningConfiguration", "scanOnPush")
 	return v, fmt.Sprintf("scanOnPush: %v", v)
 })
 
-var ecrImmutable = each("aws:ecr/repository:Repository", func(r *graph.Resource) (bool, string) {
+var ecrImmutable = each(awstypes.ECRRepository, func(r *graph.Resource) (bool, string) {
 	m := r.String("imageTagMutability")
 	return m == "IMMUTABLE", "imageTagMutability: " + orUnset(m)
 })
 
 func ecrLifecycle(g *graph.Export) []Finding {
 	covered := map[string]bool{}
-	for _, p := range g.Resources("aws:ecr/lifecyclePolicy:LifecyclePolicy") {
+	for _, p := range g.Resources(awstypes.ECRLifecyclePolicy) {
 		covered[p.String("repository")] = p.String("policy") != ""
 	}
 	var out []Finding
-	for _, r := range g.Resources("aws:ecr/repository:Repository") {
+	for _, r := range g.Resources(awstypes.ECRRepository) {
 		ok := covered[r.String("name")]
 		reason := "no lifecycle policy"
 		if ok {
@@ -420,11 +421,11 @@ func ecrLifecycle(g *graph.Export) []Finding {
 // vpcId, is managed and holds no rules.
 func defaultSecurityGroups(g *graph.Export) []Finding {
 	byVpc := map[string]*graph.Resource{}
-	for _, d := range g.Resources("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup") {
+	for _, d := range g.Resources(awstypes.DefaultSecurityGroup) {
 		byVpc[d.String("vpcId")] = d
 	}
 	var out []Finding
-	for _, v := range g.Resources("aws:ec2/vpc:Vpc") {
+	for _, v := range g.Resources(awstypes.VPC) {
 		d, ok := byVpc[v.ID]
 		if !ok || v.ID == "" {
 			out = append(out, fail(v.URN, "the VPC's default security group is not managed, so it keeps AWS's allow-all rules"))
@@ -438,7 +439,7 @@ func defaultSecurityGroups(g *graph.Export) []Finding {
 
 func subnetPublicIPs(g *graph.Export) []Finding {
 	var out []Finding
-	for _, s := range g.Resources("aws:ec2/subnet:Subnet") {
+	for _, s := range g.Resources(awstypes.Subnet) {
 		on, _ := s.Bool("mapPublicIpOnLaunch")
 		out = append(out, verdict(!on, s.URN, fmt.Sprintf("mapPublicIpOnLaunch: %v", on)))
 	}
@@ -454,7 +455,7 @@ type ingressRule struct {
 
 func ingressRules(g *graph.Export) []ingressRule {
 	var out []ingressRule
-	for _, r := range g.Resources("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+	for _, r := range g.Resources(awstypes.SecurityGroupIngressRule) {
 		from, _ := r.Number("fromPort")
 		to, _ := r.Number("toPort")
 		cidr := r.String("cidrIpv4")
@@ -464,7 +465,7 @@ func ingressRules(g *graph.Export) []ingressRule {
 		out = append(out, ingressRule{urn: r.URN, protocol: r.String("ipProtocol"), cidr: cidr, from: int(from), to: int(to),
 			fromGroup: r.String("referencedSecurityGroupId") != ""})
 	}
-	for _, sg := range g.Resources("aws:ec2/securityGroup:SecurityGroup") {
+	for _, sg := range g.Resources(awstypes.SecurityGroup) {
 		for _, in := range sg.List("ingress") {
 			m, _ := in.(map[string]any)
 			from, _ := graph.AsNumber(m["fromPort"])
@@ -554,11 +555,11 @@ func highRiskPorts(g *graph.Export) []Finding {
 
 func acmRenewal(g *graph.Export) []Finding {
 	validated := map[string]bool{}
-	for _, v := range g.Resources("aws:acm/certificateValidation:CertificateValidation") {
+	for _, v := range g.Resources(awstypes.ACMCertificateValidation) {
 		validated[v.String("certificateArn")] = len(v.List("validationRecordFqdns")) > 0
 	}
 	var out []Finding
-	for _, c := range g.Resources("aws:acm/certificate:Certificate") {
+	for _, c := range g.Resources(awstypes.ACMCertificate) {
 		method := c.String("validationMethod")
 		switch {
 		case method != "DNS":
@@ -576,7 +577,7 @@ func acmRenewal(g *graph.Export) []Finding {
 func logRetention(minDays int) func(*graph.Export) []Finding {
 	return func(g *graph.Export) []Finding {
 		var out []Finding
-		for _, lg := range g.Resources("aws:cloudwatch/logGroup:LogGroup") {
+		for _, lg := range g.Resources(awstypes.LogGroup) {
 			days, ok := lg.Number("retentionInDays")
 			switch {
 			case !ok || days == 0:
@@ -599,12 +600,12 @@ type statement struct{ awsiam.Statement }
 // policyDocuments returns every customer policy document in the graph, by URN.
 func policyDocuments(g *graph.Export) map[string][]string {
 	docs := map[string][]string{}
-	for _, typ := range []string{"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"} {
+	for _, typ := range []string{awstypes.IAMRolePolicy, awstypes.IAMPolicy, awstypes.IAMUserPolicy, awstypes.IAMGroupPolicy} {
 		for _, r := range g.Resources(typ) {
 			docs[r.URN] = append(docs[r.URN], r.String("policy"))
 		}
 	}
-	for _, r := range g.Resources("aws:iam/role:Role") {
+	for _, r := range g.Resources(awstypes.IAMRole) {
 		for _, p := range r.List("inlinePolicies") {
 			if m, ok := p.(map[string]any); ok {
 				if s, ok := m["policy"].(string); ok {
@@ -664,7 +665,7 @@ func iamAdmin(g *graph.Export) []Finding {
 		}
 		out = append(out, verdict(ok, urn, reason))
 	}
-	for _, a := range g.Resources("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+	for _, a := range g.Resources(awstypes.IAMRolePolicyAttachment) {
 		arn := a.String("policyArn")
 		out = append(out, verdict(!slices.Contains(adminPolicies, arn), a.URN, "attaches "+arn))
 	}
@@ -742,7 +743,7 @@ const githubOidcHost = "token.actions.githubusercontent.com"
 
 func githubTrust(g *graph.Export) []Finding {
 	var out []Finding
-	for _, r := range g.Resources("aws:iam/role:Role") {
+	for _, r := range g.Resources(awstypes.IAMRole) {
 		sts, err := parseStatements(r.String("assumeRolePolicy"))
 		if err != nil {
 			continue
@@ -782,18 +783,18 @@ func githubTrust(g *graph.Export) []Finding {
 
 // ---- reliability ----
 
-var alarmActions = each("aws:cloudwatch/metricAlarm:MetricAlarm", func(a *graph.Resource) (bool, string) {
+var alarmActions = each(awstypes.MetricAlarm, func(a *graph.Resource) (bool, string) {
 	n := len(a.List("alarmActions"))
 	return n > 0, fmt.Sprintf("%d alarm actions", n)
 })
 
 // alarmActionsEnabled: actionsEnabled defaults to true when unset.
-var alarmActionsEnabled = each("aws:cloudwatch/metricAlarm:MetricAlarm", func(a *graph.Resource) (bool, string) {
+var alarmActionsEnabled = each(awstypes.MetricAlarm, func(a *graph.Resource) (bool, string) {
 	on, set := a.Bool("actionsEnabled")
 	return on || !set, fmt.Sprintf("actionsEnabled=%v", on || !set)
 })
 
-var circuitBreaker = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+var circuitBreaker = each(awstypes.ECSService, func(s *graph.Resource) (bool, string) {
 	e, _ := s.Bool("deploymentCircuitBreaker", "enable")
 	r, _ := s.Bool("deploymentCircuitBreaker", "rollback")
 	return e && r, fmt.Sprintf("circuit breaker enable=%v rollback=%v", e, r)
@@ -801,7 +802,7 @@ var circuitBreaker = each("aws:ecs/service:Service", func(s *graph.Resource) (bo
 
 func onDemandBase(g *graph.Export) []Finding {
 	var out []Finding
-	for _, s := range g.Resources("aws:ecs/service:Service") {
+	for _, s := range g.Resources(awstypes.ECSService) {
 		spot, base, odWeight := false, 0.0, 0.0
 		for _, st := range s.List("capacityProviderStrategies") {
 			m, _ := st.(map[string]any)
@@ -831,7 +832,7 @@ const SpotNoticeSeconds = 120
 
 func spotNotice(g *graph.Export) []Finding {
 	var out []Finding
-	for _, tg := range g.Resources("aws:lb/targetGroup:TargetGroup") {
+	for _, tg := range g.Resources(awstypes.TargetGroup) {
 		d, ok := tg.Number("deregistrationDelay")
 		if !ok {
 			d = 300 // AWS default
@@ -851,7 +852,7 @@ var stopTimeouts = containerCheck(func(c container) (bool, string) {
 
 func gracePeriod(g *graph.Export) []Finding {
 	var out []Finding
-	for _, s := range g.Resources("aws:ecs/service:Service") {
+	for _, s := range g.Resources(awstypes.ECSService) {
 		if len(s.List("loadBalancers")) == 0 {
 			continue
 		}
@@ -861,7 +862,7 @@ func gracePeriod(g *graph.Export) []Finding {
 	return out
 }
 
-var serviceZones = each("aws:ecs/service:Service", func(s *graph.Resource) (bool, string) {
+var serviceZones = each(awstypes.ECSService, func(s *graph.Resource) (bool, string) {
 	n := len(s.List("networkConfiguration", "subnets"))
 	return n >= 2, fmt.Sprintf("%d subnets", n)
 })
@@ -869,7 +870,7 @@ var serviceZones = each("aws:ecs/service:Service", func(s *graph.Resource) (bool
 // tableBackups passes a stack without tables on its stack resource: it then holds
 // no data that deleting its resources could lose.
 func tableBackups(g *graph.Export) []Finding {
-	tables := g.Resources("aws:dynamodb/table:Table")
+	tables := g.Resources(awstypes.DynamoDBTable)
 	if len(tables) == 0 {
 		urn := ""
 		if st := g.Resources(graph.RootStackType); len(st) > 0 {
@@ -885,7 +886,7 @@ func tableBackups(g *graph.Export) []Finding {
 	return out
 }
 
-var tableDeletionProtection = each("aws:dynamodb/table:Table", func(t *graph.Resource) (bool, string) {
+var tableDeletionProtection = each(awstypes.DynamoDBTable, func(t *graph.Resource) (bool, string) {
 	on, _ := t.Bool("deletionProtectionEnabled")
 	return on, fmt.Sprintf("deletionProtectionEnabled %v", on)
 })

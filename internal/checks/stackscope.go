@@ -3,6 +3,7 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"maps"
 	"regexp"
 	"slices"
@@ -144,7 +145,7 @@ func (s statement) crossStackReach(stack string, sites []string, previewsPrefix 
 func stackScoped(g *graph.Export) []Finding {
 	stack := g.StackName()
 	var sites []string
-	for _, c := range g.Resources("aws:acm/certificate:Certificate") {
+	for _, c := range g.Resources(awstypes.ACMCertificate) {
 		sites = append(sites, c.String("domainName"))
 	}
 	var out []Finding
@@ -196,7 +197,7 @@ func compactSize(doc string) int {
 func policySizes(g *graph.Export) []Finding {
 	var out []Finding
 	byRole := map[string][]*graph.Resource{}
-	for _, p := range g.Resources("aws:iam/rolePolicy:RolePolicy") {
+	for _, p := range g.Resources(awstypes.IAMRolePolicy) {
 		byRole[p.String("role")] = append(byRole[p.String("role")], p)
 	}
 	for _, role := range slices.Sorted(maps.Keys(byRole)) {
@@ -208,7 +209,7 @@ func policySizes(g *graph.Export) []Finding {
 		out = append(out, verdict(total <= MaxInlinePolicyChars, urn,
 			fmt.Sprintf("inline policies of its role: %d of %d characters", total, MaxInlinePolicyChars)))
 	}
-	for _, p := range g.Resources("aws:iam/policy:Policy") {
+	for _, p := range g.Resources(awstypes.IAMPolicy) {
 		n := compactSize(p.String("policy"))
 		out = append(out, verdict(n <= MaxManagedPolicyChars, p.URN, fmt.Sprintf("%d of %d characters", n, MaxManagedPolicyChars)))
 	}

@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"maps"
 	"math"
 	"slices"
@@ -217,7 +218,7 @@ func (e *estimator) note(format string, args ...any) {
 }
 
 func (e *estimator) loadBalancers() error {
-	for _, lb := range e.exp.Resources("aws:lb/loadBalancer:LoadBalancer") {
+	for _, lb := range e.exp.Resources(awstypes.LoadBalancer) {
 		if t := lb.String("loadBalancerType"); t != "" && t != "application" {
 			e.note("%s is a %s load balancer, which is not priced", lb.Name(), t)
 			continue
@@ -243,17 +244,17 @@ func (e *estimator) loadBalancers() error {
 // natResources prices the NAT gateways, their Elastic IPs and NAT instances, each
 // counted from the graph.
 func (e *estimator) natResources() error {
-	for _, n := range e.exp.Resources("aws:ec2/natGateway:NatGateway") {
+	for _, n := range e.exp.Resources(awstypes.NATGateway) {
 		if err := e.add(n, "NAT gateway", "natHour", e.hours, e.hours); err != nil {
 			return err
 		}
 	}
-	for _, eip := range e.exp.Resources("aws:ec2/eip:Eip") {
+	for _, eip := range e.exp.Resources(awstypes.EIP) {
 		if err := e.add(eip, "Elastic IP address", "publicIpv4Hour", e.hours, e.hours); err != nil {
 			return err
 		}
 	}
-	for _, in := range e.exp.Resources("aws:ec2/instance:Instance") {
+	for _, in := range e.exp.Resources(awstypes.Instance) {
 		typ := in.String("instanceType")
 		key := "instanceHour:" + typ
 		if _, ok := e.prices.Prices[key]; !ok {
@@ -280,7 +281,7 @@ func (e *estimator) natResources() error {
 }
 
 func (e *estimator) services() error {
-	for _, svc := range e.exp.Resources("aws:ecs/service:Service") {
+	for _, svc := range e.exp.Resources(awstypes.ECSService) {
 		td := e.taskDefinition(svc)
 		if td == nil {
 			e.note("%s: task definition not found in the graph; its tasks are not priced", svc.Name())
@@ -371,7 +372,7 @@ func (e *estimator) scaling(svc *graph.Resource) scaling {
 	var steps []cron.Step
 	var bounds [][2]int
 	var loc *time.Location
-	for _, a := range e.exp.Resources("aws:appautoscaling/scheduledAction:ScheduledAction") {
+	for _, a := range e.exp.Resources(awstypes.AppAutoscalingScheduledAction) {
 		if a.String("resourceId") != target.String("resourceId") {
 			continue
 		}
@@ -441,7 +442,7 @@ func (e *estimator) onArm(svc *graph.Resource, armKeys, x86Keys [4]string, quant
 // taskDefinition finds a service's task definition by ARN, or by family.
 func (e *estimator) taskDefinition(svc *graph.Resource) *graph.Resource {
 	ref := svc.String("taskDefinition")
-	tds := e.exp.Resources("aws:ecs/taskDefinition:TaskDefinition")
+	tds := e.exp.Resources(awstypes.ECSTaskDefinition)
 	for _, td := range tds {
 		if ref != "" && (td.String("arn") == ref || td.String("arnWithoutRevision") == ref) {
 			return td
@@ -479,7 +480,7 @@ func (e *estimator) target(svc *graph.Resource) *graph.Resource {
 	if i := strings.LastIndex(cluster, "/"); i >= 0 {
 		cluster = cluster[i+1:]
 	}
-	for _, t := range e.exp.Resources("aws:appautoscaling/target:Target") {
+	for _, t := range e.exp.Resources(awstypes.AppAutoscalingTarget) {
 		id := t.String("resourceId")
 		if name != "" && (id == "service/"+cluster+"/"+name || strings.HasSuffix(id, "/"+name) && strings.HasPrefix(id, "service/")) {
 			return t
@@ -492,7 +493,7 @@ func (e *estimator) target(svc *graph.Resource) *graph.Resource {
 // an alarm reads (a metric math alarm counts each of its metrics). Their e-mails
 // go through SNS, whose first 1,000 e-mails a month are free.
 func (e *estimator) alarms() error {
-	for _, a := range e.exp.Resources("aws:cloudwatch/metricAlarm:MetricAlarm") {
+	for _, a := range e.exp.Resources(awstypes.MetricAlarm) {
 		metrics := 0
 		for _, q := range a.List("metricQueries") {
 			if m, _ := q.(map[string]any); m["metric"] != nil {
@@ -523,7 +524,7 @@ func (e *estimator) strategy(svc *graph.Resource) Strategy {
 		if svc.String("launchType") == "FARGATE" {
 			return Strategy{OnDemandWeight: 1}
 		}
-		for _, cp := range e.exp.Resources("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders") {
+		for _, cp := range e.exp.Resources(awstypes.ECSClusterCapacityProviders) {
 			strategies = cp.List("defaultCapacityProviderStrategies")
 		}
 	}
@@ -559,7 +560,7 @@ func (s Strategy) Split(n int) (onDemand, spot int) {
 }
 
 func (e *estimator) endpoints() error {
-	explicit := e.exp.Resources("aws:ec2/vpcEndpoint:VpcEndpoint")
+	explicit := e.exp.Resources(awstypes.VPCEndpoint)
 	for _, ep := range explicit {
 		if ep.String("vpcEndpointType") != "Interface" {
 			if err := e.add(ep, "Gateway VPC endpoint "+ep.String("serviceName")+" (free)", "gatewayEndpoint", 1, 1); err != nil {
@@ -576,13 +577,13 @@ func (e *estimator) endpoints() error {
 }
 
 func (e *estimator) zones() error {
-	for _, z := range e.exp.Resources("aws:route53/zone:Zone") {
+	for _, z := range e.exp.Resources(awstypes.Route53Zone) {
 		if err := e.add(z, "Route 53 hosted zone", "hostedZoneMonth", 1, 1); err != nil {
 			return err
 		}
 	}
-	if n := len(e.exp.Resources("aws:ecs/cluster:Cluster")); n > 0 {
-		for _, c := range e.exp.Resources("aws:ecs/cluster:Cluster") {
+	if n := len(e.exp.Resources(awstypes.ECSCluster)); n > 0 {
+		for _, c := range e.exp.Resources(awstypes.ECSCluster) {
 			for _, s := range c.List("settings") {
 				if m, _ := s.(map[string]any); m["name"] == "containerInsights" && m["value"] != "disabled" {
 					e.note("%s has Container Insights on: billed per custom metric and log GB, not priced here", c.Name())
@@ -590,7 +591,7 @@ func (e *estimator) zones() error {
 			}
 		}
 	}
-	if len(e.exp.Resources("aws:dynamodb/table:Table")) > 0 {
+	if len(e.exp.Resources(awstypes.DynamoDBTable)) > 0 {
 		e.note("DynamoDB tables are on-demand: billed per request and stored GB, zero at zero traffic")
 	}
 	return nil
@@ -600,7 +601,7 @@ func (e *estimator) zones() error {
 // estimate states what it assumed.
 func (e *estimator) usage(a Assumptions) error {
 	stack := e.stack()
-	if len(e.exp.Resources("aws:cloudwatch/logGroup:LogGroup")) > 0 {
+	if len(e.exp.Resources(awstypes.LogGroup)) > 0 {
 		if err := e.add(stack, fmt.Sprintf("CloudWatch Logs ingestion (assumed %g GB/month)", a.LogGB), "logsIngestGb", a.LogGB, a.LogGB); err != nil {
 			return err
 		}
@@ -608,17 +609,17 @@ func (e *estimator) usage(a Assumptions) error {
 			return err
 		}
 	}
-	if len(e.exp.Resources("aws:ecr/repository:Repository")) > 0 {
+	if len(e.exp.Resources(awstypes.ECRRepository)) > 0 {
 		if err := e.add(stack, fmt.Sprintf("ECR image storage (assumed %g GB)", a.ImageGB), "ecrGbMonth", a.ImageGB, a.ImageGB); err != nil {
 			return err
 		}
 	}
-	if len(e.exp.Resources("aws:ec2/natGateway:NatGateway")) > 0 {
+	if len(e.exp.Resources(awstypes.NATGateway)) > 0 {
 		if err := e.add(stack, fmt.Sprintf("NAT data processed (assumed %g GB/month)", a.NatGB), "natGb", a.NatGB, a.NatGB); err != nil {
 			return err
 		}
 	}
-	if len(e.exp.Resources("aws:lb/loadBalancer:LoadBalancer")) > 0 {
+	if len(e.exp.Resources(awstypes.LoadBalancer)) > 0 {
 		if err := e.add(stack, fmt.Sprintf("ALB capacity units (assumed %g LCU average)", a.LCU), "albLcuHour", a.LCU*e.hours, a.LCU*e.hours); err != nil {
 			return err
 		}

@@ -9,10 +9,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -121,14 +123,16 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 
 	outs := args.Inputs.Copy()
 	id := ""
-	if args.Custom && !m.opts.Preview {
-		id = m.fakeID(reg.Type, reg.URN)
-		if name, ok := args.Inputs["name"]; ok && name.IsString() && reg.Type == "aws:ssm/parameter:Parameter" {
-			id = name.StringValue() // a parameter's id is its name
+	switch t, known := awstypes.Lookup(reg.Type); {
+	case known && args.Custom:
+		var err error
+		if id, err = m.answer(t, reg.Name, reg.URN, args.Inputs, outs); err != nil {
+			return "", nil, err
 		}
-	}
-	if !m.opts.Preview {
-		m.fill(reg.Type, reg.Name, reg.URN, id, args.Inputs, outs)
+	case strings.HasPrefix(reg.Type, "aws:") && args.Custom:
+		return "", nil, &awstypes.MissingError{Token: reg.Type}
+	case reg.Type == awsxImage && !m.opts.Preview:
+		outs["imageUri"] = resource.NewProperty(outs["repositoryUrl"].StringValue() + "@sha256:" + short(reg.URN, 64))
 	}
 	reg.ID, reg.Outputs = id, outs
 
@@ -137,6 +141,9 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	m.mu.Unlock()
 	return id, outs, nil
 }
+
+// awsxImage is awsx's image build, a remote component the mocks answer as built.
+const awsxImage = "awsx:ecr:Image"
 
 // StackReferenceType is a stack reference's type token.
 const StackReferenceType = "pulumi:pulumi:StackReference"
@@ -164,7 +171,7 @@ func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return nil, fmt.Errorf("operation error: AccessDeniedException: the caller is not authorized to call %s", args.Token)
 	}
 	switch args.Token {
-	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+	case awstypes.GetAvailabilityZones:
 		names, err := m.zones(region)
 		if err != nil {
 			return nil, err
@@ -174,11 +181,11 @@ func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			ids = append(ids, fmt.Sprintf("%s-az%d", regionCode(region), i+1))
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "zoneIds": ids, "id": region}), nil
-	case "aws:index/getCallerIdentity:getCallerIdentity":
+	case awstypes.GetCallerIdentity:
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"accountId": AccountID, "arn": "arn:aws:iam::" + AccountID + ":user/plan", "userId": "AIDAPLAN", "id": AccountID,
 		}), nil
-	case "aws:ssm/getParameter:getParameter":
+	case awstypes.GetParameter:
 		name := args.Args["name"].StringValue()
 		value := m.opts.ImageTag
 		if strings.HasPrefix(name, "/aws/service/ami-") {
@@ -188,12 +195,12 @@ func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"name": name, "type": "String", "value": value, "insecureValue": value,
 			"arn": fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region, AccountID, name), "id": name, "version": 1,
 		}), nil
-	case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+	case awstypes.GetOpenIDConnectProvider:
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"arn": "arn:aws:iam::" + AccountID + ":oidc-provider/token.actions.githubusercontent.com",
 			"url": "token.actions.githubusercontent.com", "clientIdLists": []string{"sts.amazonaws.com"}, "id": "oidc",
 		}), nil
-	case "aws:route53/getZone:getZone":
+	case awstypes.GetZone:
 		name := ""
 		if v, ok := args.Args["name"]; ok && v.IsString() {
 			name = v.StringValue()
@@ -264,47 +271,60 @@ func regionCode(region string) string {
 	return strings.ToLower(code) + strings.TrimLeft(region[len(region)-1:], "-")
 }
 
-// fakeID returns an id shaped like the real one for the types fargo uses.
-func (m *Monitor) fakeID(typ, urn string) string {
-	h := short(urn, 17)
-	switch typ {
-	case "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
-		return "sg-" + h
-	case "aws:ec2/vpc:Vpc":
-		return "vpc-" + h
-	case "aws:ec2/subnet:Subnet":
-		return "subnet-" + h
-	case "aws:ec2/routeTable:RouteTable":
-		return "rtb-" + h
-	case "aws:ec2/internetGateway:InternetGateway":
-		return "igw-" + h
-	case "aws:ec2/natGateway:NatGateway":
-		return "nat-" + h
-	case "aws:ec2/instance:Instance":
-		return "i-" + h
-	case "aws:ec2/eip:Eip":
-		return "eipalloc-" + h
-	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
-		return "sgr-" + h
-	}
-	return short(urn, 12)
+// expand fills one of the catalogue's templates for a resource: {region},
+// {account}, {id}, {hashN} (N hex digits of the URN's hash) and its outputs.
+func (m *Monitor) expand(template, urn, id string, out resource.PropertyMap) (string, error) {
+	return awstypes.Expand(template, func(key string) (string, bool) {
+		switch key {
+		case "region":
+			return m.opts.Region, true
+		case "account":
+			return AccountID, true
+		case "id":
+			return id, id != ""
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(key, "hash")); err == nil && strings.HasPrefix(key, "hash") {
+			return short(urn, n), true
+		}
+		if v, ok := out[resource.PropertyKey(key)]; ok && v.IsString() {
+			return v.StringValue(), true
+		}
+		return "", false
+	})
 }
 
 // autoName is the physical name Pulumi would give: the logical name and a random suffix.
 func autoName(name, urn string) string { return name + "-" + short(urn, 7) }
 
-func (m *Monitor) arn(service, resourcePath string) string {
-	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, m.opts.Region, AccountID, resourcePath)
+// answer fills a custom resource's state as AWS would: its catalogue entry's id,
+// name and ARN, and the outputs the program reads (fill).
+func (m *Monitor) answer(t awstypes.Type, name, urn string, in, out resource.PropertyMap) (string, error) {
+	if m.opts.Preview {
+		return "", nil // a new stack's preview knows none of them
+	}
+	if _, named := in["name"]; t.AutoName && !named {
+		out["name"] = resource.NewProperty(autoName(name, urn))
+	}
+	id, err := m.expand(cmp.Or(t.ID, "{hash12}"), urn, "", out)
+	if err != nil {
+		return "", fmt.Errorf("%s %s: id: %w", t.Token, name, err)
+	}
+	out["id"] = resource.NewProperty(id)
+	m.fill(t.Token, urn, in, out)
+	if t.ARN != "" {
+		arn, err := m.expand(t.ARN, urn, id, out)
+		if err != nil {
+			return "", fmt.Errorf("%s %s: arn: %w", t.Token, name, err)
+		}
+		out["arn"] = resource.NewProperty(arn)
+	}
+	return id, nil
 }
 
-// fill adds the outputs the provider would compute and the program reads.
-func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) {
+// fill adds the outputs, beyond the id, name and ARN, that the provider would
+// compute and the program reads.
+func (m *Monitor) fill(typ, urn string, in, out resource.PropertyMap) {
 	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
-	setDefault := func(k string, v any) {
-		if _, ok := in[resource.PropertyKey(k)]; !ok {
-			set(k, v)
-		}
-	}
 	str := func(k string) string {
 		if v, ok := out[resource.PropertyKey(k)]; ok && v.IsString() {
 			return v.StringValue()
@@ -312,100 +332,43 @@ func (m *Monitor) fill(typ, name, urn, id string, in, out resource.PropertyMap) 
 		return ""
 	}
 	region := m.opts.Region
-	if id != "" {
-		set("id", id)
-	}
 	switch typ {
-	case "aws:ec2/vpc:Vpc":
-		set("arn", m.arn("ec2", "vpc/"+id))
+	case awstypes.VPC:
 		set("defaultSecurityGroupId", "sg-"+short(urn+"default", 17))
 		set("mainRouteTableId", "rtb-"+short(urn+"main", 17))
-	case "aws:ec2/subnet:Subnet":
-		set("arn", m.arn("ec2", "subnet/"+id))
-	case "aws:ec2/eip:Eip":
-		set("allocationId", "eipalloc-"+short(urn, 17))
+	case awstypes.EIP:
+		set("allocationId", str("id"))
 		set("publicIp", "203.0.113.10") // documentation range
-	case "aws:ec2/instance:Instance":
+	case awstypes.Instance:
 		set("primaryNetworkInterfaceId", "eni-"+short(urn, 17))
-		set("arn", m.arn("ec2", "instance/"+id))
-	case "aws:ecr/repository:Repository":
-		setDefault("name", autoName(name, urn))
-		set("arn", m.arn("ecr", "repository/"+str("name")))
+	case awstypes.ECRRepository:
 		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, region, str("name")))
 		set("registryId", AccountID)
-	case "aws:lb/loadBalancer:LoadBalancer":
-		setDefault("name", autoName(name, urn))
-		set("arn", m.arn("elasticloadbalancing", "loadbalancer/app/"+str("name")+"/"+short(urn, 16)))
+	case awstypes.LoadBalancer:
 		set("arnSuffix", "app/"+str("name")+"/"+short(urn, 16))
 		set("dnsName", fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", str("name"), short(urn+"dns", 9), region))
 		set("zoneId", "ZWKZPGTI48KDX")
-	case "aws:lb/targetGroup:TargetGroup":
-		setDefault("name", autoName(name, urn))
-		set("arn", m.arn("elasticloadbalancing", "targetgroup/"+str("name")+"/"+short(urn, 16)))
+	case awstypes.TargetGroup:
 		set("arnSuffix", "targetgroup/"+str("name")+"/"+short(urn, 16))
-	case "aws:lb/listener:Listener":
-		// As AWS names them: the load balancer's name and id, then the
-		// listener's id (policies quote them, and their size is checked).
-		parent := strings.Replace(str("loadBalancerArn"), ":loadbalancer/", ":listener/", 1)
-		if !strings.Contains(parent, ":listener/") {
-			parent = m.arn("elasticloadbalancing", "listener/app/"+autoName("lb", urn)+"/"+short(urn+"lb", 16))
-		}
-		set("arn", parent+"/"+short(urn, 16))
-	case "aws:lb/listenerRule:ListenerRule":
-		parent := strings.Replace(str("listenerArn"), ":listener/", ":listener-rule/", 1)
-		if !strings.Contains(parent, ":listener-rule/") {
-			parent = m.arn("elasticloadbalancing", "listener-rule/app/"+autoName("lb", urn)+"/"+short(urn+"lb", 16)+"/"+short(urn+"listener", 16))
-		}
-		set("arn", parent+"/"+short(urn, 16))
-	case "aws:ecs/cluster:Cluster":
-		setDefault("name", autoName(name, urn))
-		set("arn", m.arn("ecs", "cluster/"+str("name")))
-	case "aws:ecs/service:Service":
-		setDefault("name", autoName(name, urn))
-		set("arn", m.arn("ecs", "service/"+str("name")))
-	case "aws:ecs/taskDefinition:TaskDefinition":
+	case awstypes.ECSTaskDefinition:
 		set("revision", 1)
-		set("arn", m.arn("ecs", "task-definition/"+str("family")+":1"))
-	case "aws:iam/role:Role":
-		setDefault("name", autoName(name, urn))
-		path := str("path")
-		if path == "" {
-			path = "/"
+	case awstypes.IAMRole:
+		if _, ok := in["path"]; !ok {
+			set("path", "/")
 		}
-		set("arn", "arn:aws:iam::"+AccountID+":role"+path+str("name"))
-	case "aws:cloudwatch/logGroup:LogGroup":
-		setDefault("name", autoName(name, urn))
-		set("arn", m.arn("logs", "log-group:"+str("name")))
-	case "aws:ssm/parameter:Parameter":
-		set("arn", m.arn("ssm", "parameter"+str("name")))
-	case "aws:route53/zone:Zone":
+	case awstypes.Route53Zone:
 		set("zoneId", "Z0"+strings.ToUpper(short(urn, 12)))
 		set("nameServers", []string{"ns-101.awsdns-12.com", "ns-202.awsdns-25.net", "ns-303.awsdns-37.org", "ns-404.awsdns-50.co.uk"})
-	case "aws:acm/certificate:Certificate":
+	case awstypes.ACMCertificate:
 		domain := str("domainName")
-		set("arn", m.arn("acm", "certificate/"+short(urn, 32)))
 		set("domainValidationOptions", []map[string]any{{
 			"domainName":          domain,
 			"resourceRecordName":  "_" + short(urn+"n", 32) + "." + domain + ".",
 			"resourceRecordType":  "CNAME",
 			"resourceRecordValue": "_" + short(urn+"v", 32) + ".acm-validations.aws.",
 		}})
-	case "aws:acm/certificateValidation:CertificateValidation":
-		set("certificateArn", str("certificateArn"))
-	case "aws:route53/record:Record":
+	case awstypes.Route53Record:
 		set("fqdn", strings.TrimSuffix(str("name"), "."))
-	case "awsx:ecr:Image":
-		set("imageUri", str("repositoryUrl")+"@sha256:"+short(urn, 64))
-	case "aws:dynamodb/table:Table":
-		set("arn", m.arn("dynamodb", "table/"+str("name")))
-	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-		set("arn", "arn:aws:iam::"+AccountID+":oidc-provider/token.actions.githubusercontent.com")
-	case "aws:budgets/budget:Budget":
-		setDefault("name", autoName(name, urn))
-	default:
-		if id != "" {
-			set("arn", m.arn(strings.Split(strings.TrimPrefix(typ, "aws:"), "/")[0], name))
-		}
 	}
 }
 

@@ -1,69 +1,14 @@
 // Package awsshim serves the real Terraform AWS provider, through Pulumi's dynamic
 // bridge, under pulumi-aws's names: the engine asks for the resource types of
-// pulumi-aws v6 and the bridge knows them by their Terraform names.
+// pulumi-aws v6 and the bridge knows them by their Terraform names, which
+// fargo's catalogue (internal/awstypes) gives.
 package awsshim
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/fargo-dev/fargo/internal/awstypes"
 )
-
-// Resources maps each pulumi-aws v6 resource token fargo registers to its Terraform
-// resource type, as pulumi-aws's provider mapping (provider/resources.go) assigns them.
-var Resources = map[string]string{
-	"aws:acm/certificate:Certificate":                           "aws_acm_certificate",
-	"aws:acm/certificateValidation:CertificateValidation":       "aws_acm_certificate_validation",
-	"aws:appautoscaling/policy:Policy":                          "aws_appautoscaling_policy",
-	"aws:appautoscaling/scheduledAction:ScheduledAction":        "aws_appautoscaling_scheduled_action",
-	"aws:appautoscaling/target:Target":                          "aws_appautoscaling_target",
-	"aws:budgets/budget:Budget":                                 "aws_budgets_budget",
-	"aws:cloudwatch/logGroup:LogGroup":                          "aws_cloudwatch_log_group",
-	"aws:cloudwatch/metricAlarm:MetricAlarm":                    "aws_cloudwatch_metric_alarm",
-	"aws:dynamodb/table:Table":                                  "aws_dynamodb_table",
-	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":         "aws_default_security_group",
-	"aws:ec2/eip:Eip":                                           "aws_eip",
-	"aws:ec2/instance:Instance":                                 "aws_instance",
-	"aws:ec2/internetGateway:InternetGateway":                   "aws_internet_gateway",
-	"aws:ec2/natGateway:NatGateway":                             "aws_nat_gateway",
-	"aws:ec2/route:Route":                                       "aws_route",
-	"aws:ec2/routeTable:RouteTable":                             "aws_route_table",
-	"aws:ec2/routeTableAssociation:RouteTableAssociation":       "aws_route_table_association",
-	"aws:ec2/securityGroup:SecurityGroup":                       "aws_security_group",
-	"aws:ec2/subnet:Subnet":                                     "aws_subnet",
-	"aws:ec2/vpc:Vpc":                                           "aws_vpc",
-	"aws:ec2/vpcEndpoint:VpcEndpoint":                           "aws_vpc_endpoint",
-	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                   "aws_ecr_lifecycle_policy",
-	"aws:ecr/repository:Repository":                             "aws_ecr_repository",
-	"aws:ecs/cluster:Cluster":                                   "aws_ecs_cluster",
-	"aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": "aws_ecs_cluster_capacity_providers",
-	"aws:ecs/service:Service":                                   "aws_ecs_service",
-	"aws:ecs/taskDefinition:TaskDefinition":                     "aws_ecs_task_definition",
-	"aws:iam/openIdConnectProvider:OpenIdConnectProvider":       "aws_iam_openid_connect_provider",
-	"aws:iam/role:Role":                                         "aws_iam_role",
-	"aws:iam/rolePolicy:RolePolicy":                             "aws_iam_role_policy",
-	"aws:iam/rolePolicyAttachment:RolePolicyAttachment":         "aws_iam_role_policy_attachment",
-	"aws:lb/listener:Listener":                                  "aws_lb_listener",
-	"aws:lb/listenerRule:ListenerRule":                          "aws_lb_listener_rule",
-	"aws:lb/loadBalancer:LoadBalancer":                          "aws_lb",
-	"aws:lb/targetGroup:TargetGroup":                            "aws_lb_target_group",
-	"aws:route53/record:Record":                                 "aws_route53_record",
-	"aws:route53/zone:Zone":                                     "aws_route53_zone",
-	"aws:sns/topic:Topic":                                       "aws_sns_topic",
-	"aws:sns/topicSubscription:TopicSubscription":               "aws_sns_topic_subscription",
-	"aws:ssm/parameter:Parameter":                               "aws_ssm_parameter",
-	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":   "aws_vpc_security_group_egress_rule",
-	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
-}
-
-// Functions maps each pulumi-aws v6 function token fargo invokes to its Terraform data source.
-var Functions = map[string]string{
-	"aws:index/getAvailabilityZones:getAvailabilityZones":       "aws_availability_zones",
-	"aws:index/getCallerIdentity:getCallerIdentity":             "aws_caller_identity",
-	"aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": "aws_iam_openid_connect_provider",
-	"aws:route53/getZone:getZone":                               "aws_route53_zone",
-	"aws:ssm/getParameter:getParameter":                         "aws_ssm_parameter",
-	"aws:resourcegroupstaggingapi/getResources:getResources":    "aws_resourcegroupstaggingapi_resources",
-}
 
 // rename is how one pulumi-aws property reaches the bridge: under another name
 // and, for a Terraform block of at most one item that pulumi-aws keeps as a list,
@@ -76,14 +21,14 @@ type rename struct {
 // Renames are the properties pulumi-aws names differently from the bridge's
 // default naming, per pulumi-aws token, keyed by the pulumi-aws name.
 var Renames = map[string]map[string]rename{
-	"aws:ec2/securityGroup:SecurityGroup":               {"ingress": {to: "ingresses"}, "egress": {to: "egresses"}},
-	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"ingress": {to: "ingresses"}, "egress": {to: "egresses"}},
-	"aws:dynamodb/table:Table":                          {"globalSecondaryIndexes": {to: "globalSecondaryIndices"}, "localSecondaryIndexes": {to: "localSecondaryIndices"}},
+	awstypes.SecurityGroup:        {"ingress": {to: "ingresses"}, "egress": {to: "egresses"}},
+	awstypes.DefaultSecurityGroup: {"ingress": {to: "ingresses"}, "egress": {to: "egresses"}},
+	awstypes.DynamoDBTable:        {"globalSecondaryIndexes": {to: "globalSecondaryIndices"}, "localSecondaryIndexes": {to: "localSecondaryIndices"}},
 	// aws_route53_record's alias block has MaxItems 1; pulumi-aws keeps it a list.
-	"aws:route53/record:Record": {"aliases": {to: "alias", oneItem: true}},
+	awstypes.Route53Record: {"aliases": {to: "alias", oneItem: true}},
 	// pulumi-aws names an alarm's alarm_name "name", and a subscription's topic_arn "topic".
-	"aws:cloudwatch/metricAlarm:MetricAlarm":      {"name": {to: "alarmName"}},
-	"aws:sns/topicSubscription:TopicSubscription": {"topic": {to: "topicArn"}},
+	awstypes.MetricAlarm:          {"name": {to: "alarmName"}},
+	awstypes.SNSTopicSubscription: {"topic": {to: "topicArn"}},
 }
 
 // bridgeToken is the dynamic bridge's token for a Terraform name:
@@ -103,19 +48,20 @@ func bridgeToken(tfName string, function bool) string {
 }
 
 // ResourceToken translates a pulumi-aws resource token; an unknown one is an error naming it.
+// The Terraform name comes from fargo's catalogue of AWS types.
 func ResourceToken(tok string) (string, error) {
-	if tf, ok := Resources[tok]; ok {
-		return bridgeToken(tf, false), nil
+	if t, ok := awstypes.Lookup(tok); ok {
+		return bridgeToken(t.Terraform, false), nil
 	}
-	return "", fmt.Errorf("the e2e AWS provider has no mapping for resource type %s: add it to e2e/internal/awsshim/tokens.go", tok)
+	return "", &awstypes.MissingError{Token: tok}
 }
 
 // FunctionToken translates a pulumi-aws function token; an unknown one is an error naming it.
 func FunctionToken(tok string) (string, error) {
-	if tf, ok := Functions[tok]; ok {
-		return bridgeToken(tf, true), nil
+	if f, ok := awstypes.LookupFunction(tok); ok {
+		return bridgeToken(f.Terraform, true), nil
 	}
-	return "", fmt.Errorf("the e2e AWS provider has no mapping for function %s: add it to e2e/internal/awsshim/tokens.go", tok)
+	return "", &awstypes.MissingError{Token: tok}
 }
 
 // typeToken translates a type that may be a pulumi-aws resource, leaving others
