@@ -167,6 +167,9 @@ func (m *Monitor) stackReference(reg Registration, name string) (string, resourc
 // Call answers provider function invokes.
 func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	region := m.opts.Region
+	if _, known := awstypes.LookupFunction(args.Token); !known && strings.HasPrefix(args.Token, "aws:") {
+		return nil, &awstypes.MissingError{Token: args.Token}
+	}
 	if slices.Contains(m.opts.Denied, args.Token) {
 		return nil, fmt.Errorf("operation error: AccessDeniedException: the caller is not authorized to call %s", args.Token)
 	}
