@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 )
 
 // ConfigError is a configuration value the program refuses.
@@ -39,4 +40,12 @@ func ConfigErrors(err error) []*ConfigError {
 
 func errorf(key, format string, args ...any) error {
 	return &ConfigError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// orList writes the allowed values of an error as a reader would: "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }

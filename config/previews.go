@@ -254,12 +254,7 @@ func (c *Config) parsePreview(get func(string) (string, bool)) error {
 		s := p.Services[name]
 		s.Cpu, s.Memory = cmp.Or(s.Cpu, DefaultPreviewCpu), cmp.Or(s.Memory, DefaultPreviewMemory)
 		p.Services[name] = s
-		if mems, ok := fargatePairs[s.Cpu]; !ok {
-			errs = append(errs, errorf(k+".cpu", "%d is not a Fargate CPU size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", s.Cpu))
-		} else if !slices.Contains(mems, s.Memory) {
-			errs = append(errs, errorf(k+".memory", "%d MiB does not go with cpu %d; Fargate allows %s", s.Memory, s.Cpu, describeMemory(mems)))
-		}
-		errs = append(errs, validateSecrets(k+".secrets", s.Secrets, s.Environment), checkSecretStacks(k+".secrets", c.Project, c.Stack, s.Secrets))
+		errs = append(errs, checkFargateSize(k, s.Cpu, s.Memory), validateSecrets(k+".secrets", s.Secrets, s.Environment), checkSecretStacks(k+".secrets", c.Project, c.Stack, s.Secrets))
 		// The tables' access is judged against the services the preview names.
 		c.Services = append(c.Services, ServiceConfig{Name: name})
 	}

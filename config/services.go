@@ -179,12 +179,7 @@ func validateService(k string, s ServiceConfig) error {
 		// Containers never run as root (user below), and only root may bind them.
 		errs = append(errs, errorf(k+".port", "%d is below 1024, which the container's non-root user cannot listen on; use 1024 to 65535 (e.g. 3000 or 8080): the load balancer still serves 80 and 443", s.Port))
 	}
-	mems, ok := fargatePairs[s.Cpu]
-	if !ok {
-		errs = append(errs, errorf(k+".cpu", "%d is not a Fargate CPU size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", s.Cpu))
-	} else if !slices.Contains(mems, s.Memory) {
-		errs = append(errs, errorf(k+".memory", "%d MiB is not allowed with cpu %d; Fargate allows %s", s.Memory, s.Cpu, describeMemory(mems)))
-	}
+	errs = append(errs, checkFargateSize(k, s.Cpu, s.Memory))
 	if s.Architecture != "X86_64" && s.Architecture != "ARM64" {
 		errs = append(errs, errorf(k+".architecture", "%q is not allowed; use X86_64 or ARM64", s.Architecture))
 	}
