@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 )
@@ -17,8 +18,40 @@ const (
 	NatInstance NatMode = "instance"
 )
 
-// NatModes lists every accepted fargo:network.nat value: the only list of them.
-var NatModes = []NatMode{NatNone, NatSingle, NatPerAz, NatInstance}
+// natModes are the accepted fargo:network.nat values, each with what it
+// builds: the one list, which NatModes and the refusal of any other value read.
+var natModes = []struct {
+	mode   NatMode
+	builds string
+}{
+	{NatNone, "tasks in public subnets, no NAT"},
+	{NatSingle, "one NAT gateway"},
+	{NatPerAz, "one NAT gateway per zone"},
+	{NatInstance, "one NAT instance"},
+}
+
+// NatModes lists every accepted fargo:network.nat value, for what plans each.
+var NatModes = func() []NatMode {
+	var out []NatMode
+	for _, m := range natModes {
+		out = append(out, m.mode)
+	}
+	return out
+}()
+
+// valid reports whether m is one of NatModes. ParseConfig refuses any other
+// value, so what receives a parsed NetworkConfig (the network) never checks it
+// again.
+func (m NatMode) valid() bool { return slices.Contains(NatModes, m) }
+
+// natModesAllowed is the error text that lists the modes and what each builds.
+func natModesAllowed() string {
+	var items []string
+	for _, m := range natModes {
+		items = append(items, fmt.Sprintf("%s (%s)", m.mode, m.builds))
+	}
+	return orList(items)
+}
 
 // NetworkConfig is fargo:network.
 type NetworkConfig struct {
@@ -26,7 +59,7 @@ type NetworkConfig struct {
 	Cidr string `json:"cidr"`
 	// AvailabilityZones is how many zones the VPC spans (at least 2, for the load balancer).
 	AvailabilityZones int `json:"availabilityZones"`
-	// Nat is none, single, perAz or instance.
+	// Nat is one of NatModes: ParseConfig refuses any other.
 	Nat NatMode `json:"nat"`
 }
 
@@ -64,8 +97,8 @@ func (c *Config) parseNetwork(get func(string) (string, bool)) error {
 		errs = append(errs, errorf(key+".availabilityZones", "%d is not allowed; use 2 to %d (an Application Load Balancer needs at least 2, and the address plan has room for %d)",
 			n.AvailabilityZones, MaxAvailabilityZones, MaxAvailabilityZones))
 	}
-	if !slices.Contains(NatModes, n.Nat) {
-		errs = append(errs, errorf(key+".nat", "%q is not allowed; use none (tasks in public subnets, no NAT), single (one NAT gateway), perAz (one NAT gateway per zone) or instance (one NAT instance)", n.Nat))
+	if !n.Nat.valid() {
+		errs = append(errs, errorf(key+".nat", "%q is not allowed; use %s", n.Nat, natModesAllowed()))
 	}
 	c.Network = n
 	return errors.Join(errs...)
