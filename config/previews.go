@@ -5,27 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/fargo-dev/fargo/internal/naming"
 )
 
 // A preview is a stack named pr<number> (PreviewStackPrefix and the pull
 // request's number) whose stack file says whose preview it is (fargo:previewOf):
-// it runs its own tasks on its host's network and load balancer.
-const PreviewStackPrefix = "pr"
-
-// previewStackPattern is a preview's stack name: pr and a pull request number.
-var previewStackPattern = regexp.MustCompile(`^pr[1-9][0-9]{0,8}$`)
+// it runs its own tasks on its host's network and load balancer. The name is
+// internal/naming's rule, which the checks read too.
+const PreviewStackPrefix = naming.PreviewStackPrefix
 
 // IsPreviewStack reports whether a stack name is a preview's (pr<number>).
-func IsPreviewStack(stack string) bool { return previewStackPattern.MatchString(stack) }
-
-// PreviewStackName is the preview stack of a pull request.
-func PreviewStackName(pullRequest int) string {
-	return PreviewStackPrefix + strconv.Itoa(pullRequest)
-}
+func IsPreviewStack(stack string) bool { return naming.IsPreviewStack(stack) }
 
 // Application Load Balancer quotas a host and its previews share
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html):
