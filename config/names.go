@@ -1,38 +1,31 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/fargo-dev/fargo/internal/naming"
+)
 
 // The names and paths a stack gives its resources. The CI roles' policies are
 // scoped by exactly these, so each is decided here, once. Project and stack names
-// hold no hyphen (ParseConfig), so no stack's prefix is another's. A preview
-// stack (pr<number>) joins project and stack with an underscore, which no other
-// stack's names hold: the previews role's patterns (fargo_pr*) reach previews
-// only, never prod (fargo-prod-*), whose name also begins with "pr".
+// hold no hyphen (ParseConfig), so no stack's prefix is another's. How a stack's
+// names begin, and how a preview's differ, is internal/naming's rule, which the
+// checks read too.
 
-// Tag keys every resource carries; the deploy role's tag conditions test them.
+// Tag keys every resource carries (internal/naming's, where the checks read
+// them too).
 const (
-	TagProject = "fargo-project"
-	TagStack   = "fargo-stack"
-	// TagPreviewOf, on a preview's resources only, names its host: the
-	// previews role's tag conditions require it, so no other stack's resource,
-	// which lacks it, passes them.
-	TagPreviewOf = "fargo-preview-of"
+	TagProject   = naming.TagProject
+	TagStack     = naming.TagStack
+	TagPreviewOf = naming.TagPreviewOf
 )
 
-// stackBase is <project>-<stack>, or <project>_<stack> for a preview.
-func stackBase(project, stack string) string {
-	if IsPreviewStack(stack) {
-		return project + "_" + stack
-	}
-	return project + "-" + stack
-}
-
 // StackNamePrefix begins the stack's repository, task family and table names.
-func StackNamePrefix(project, stack string) string { return stackBase(project, stack) + "-" }
+func StackNamePrefix(project, stack string) string { return naming.StackBase(project, stack) + "-" }
 
 // PreviewsNamePrefix begins every preview's names, as StackNamePrefix begins one
 // stack's: what the previews role's name patterns match.
-func PreviewsNamePrefix(project string) string { return project + "_" + PreviewStackPrefix }
+func PreviewsNamePrefix(project string) string { return naming.PreviewsNamePrefix(project) }
 
 // PreviewRepositoryName is the repository of a host's previews' images of a
 // service, apart from the host's own.
@@ -45,7 +38,7 @@ func PreviewRepositoryName(project, host, service string) string {
 const PreviewRepositoryInfix = "previews-"
 
 // ClusterName is the stack's ECS cluster; its services' ARNs sit under it.
-func ClusterName(project, stack string) string { return stackBase(project, stack) }
+func ClusterName(project, stack string) string { return naming.StackBase(project, stack) }
 
 // TaskFamily is a service's task definition family.
 func TaskFamily(project, stack, service string) string {
@@ -54,7 +47,7 @@ func TaskFamily(project, stack, service string) string {
 
 // LogGroupName is where a service's containers log.
 func LogGroupName(project, stack, service string) string {
-	return fmt.Sprintf("/ecs/%s/%s", stackBase(project, stack), service)
+	return fmt.Sprintf("/ecs/%s/%s", naming.StackBase(project, stack), service)
 }
 
 // StackRolePath is the IAM path of a stack's task and execution roles.
@@ -69,7 +62,7 @@ func ImageTagParameterName(project, stack, service string) string {
 // the stack's role and parameter paths.
 func stackPath(project, stack string) string {
 	if IsPreviewStack(stack) {
-		return stackBase(project, stack)
+		return naming.StackBase(project, stack)
 	}
 	return project + "/" + stack
 }

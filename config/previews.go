@@ -5,27 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/fargo-dev/fargo/internal/naming"
 )
 
 // A preview is a stack named pr<number> (PreviewStackPrefix and the pull
 // request's number) whose stack file says whose preview it is (fargo:previewOf):
-// it runs its own tasks on its host's network and load balancer.
-const PreviewStackPrefix = "pr"
-
-// previewStackPattern is a preview's stack name: pr and a pull request number.
-var previewStackPattern = regexp.MustCompile(`^pr[1-9][0-9]{0,8}$`)
+// it runs its own tasks on its host's network and load balancer. The name is
+// internal/naming's rule, which the checks read too.
+const PreviewStackPrefix = naming.PreviewStackPrefix
 
 // IsPreviewStack reports whether a stack name is a preview's (pr<number>).
-func IsPreviewStack(stack string) bool { return previewStackPattern.MatchString(stack) }
-
-// PreviewStackName is the preview stack of a pull request.
-func PreviewStackName(pullRequest int) string {
-	return PreviewStackPrefix + strconv.Itoa(pullRequest)
-}
+func IsPreviewStack(stack string) bool { return naming.IsPreviewStack(stack) }
 
 // Application Load Balancer quotas a host and its previews share
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html):
@@ -254,12 +247,7 @@ func (c *Config) parsePreview(get func(string) (string, bool)) error {
 		s := p.Services[name]
 		s.Cpu, s.Memory = cmp.Or(s.Cpu, DefaultPreviewCpu), cmp.Or(s.Memory, DefaultPreviewMemory)
 		p.Services[name] = s
-		if mems, ok := fargatePairs[s.Cpu]; !ok {
-			errs = append(errs, errorf(k+".cpu", "%d is not a Fargate CPU size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", s.Cpu))
-		} else if !slices.Contains(mems, s.Memory) {
-			errs = append(errs, errorf(k+".memory", "%d MiB does not go with cpu %d; Fargate allows %s", s.Memory, s.Cpu, describeMemory(mems)))
-		}
-		errs = append(errs, validateSecrets(k+".secrets", s.Secrets, s.Environment), checkSecretStacks(k+".secrets", c.Project, c.Stack, s.Secrets))
+		errs = append(errs, checkFargateSize(k, s.Cpu, s.Memory), validateSecrets(k+".secrets", s.Secrets, s.Environment), checkSecretStacks(k+".secrets", c.Project, c.Stack, s.Secrets))
 		// The tables' access is judged against the services the preview names.
 		c.Services = append(c.Services, ServiceConfig{Name: name})
 	}

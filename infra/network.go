@@ -29,14 +29,11 @@ const natInstanceVolumeGB = 8
 // neither passes (and, behind NAT, pays) through NAT.
 var GatewayEndpointServices = []string{"s3", "dynamodb"}
 
-// NetworkArgs configures a Network.
+// NetworkArgs configures a Network: fargo:network as ParseConfig typed and
+// validated it, which the network trusts, and what only the stack knows.
 type NetworkArgs struct {
-	// Cidr is the VPC's IPv4 range, /16 to /20; the address plan places every subnet in it.
-	Cidr string
-	// AvailabilityZones is how many zones to span (2 to MaxAvailabilityZones).
-	AvailabilityZones int
-	// Nat is NatNone, NatSingle, NatPerAz or NatInstance.
-	Nat config.NatMode
+	// Network is fargo:network: the VPC's range, its zone count and its NAT mode.
+	Network config.NetworkConfig
 	// Region names the gateway endpoints' services.
 	Region string
 	// Tags are applied to every resource of the network.
@@ -98,14 +95,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if args == nil {
 		return nil, fmt.Errorf("network %s: args are required", name)
 	}
-	if !slices.Contains(config.NatModes, args.Nat) {
-		return nil, fmt.Errorf("network %s: unknown NAT setting %q", name, args.Nat)
-	}
-	c := &Network{AssignPublicIP: args.Nat == config.NatNone}
+	c := &Network{AssignPublicIP: args.Network.Nat == config.NatNone}
 	if err := ctx.RegisterComponentResource("fargo:infra:Network", name, c, opts...); err != nil {
 		return nil, err
 	}
-	zones, err := availabilityZones(ctx, c, args.AvailabilityZones)
+	zones, err := availabilityZones(ctx, c, args.Network.AvailabilityZones)
 	if err != nil {
 		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
@@ -180,7 +174,7 @@ func (n *network) guarded() pulumi.ResourceOption { return guarded(n.parent(), n
 func (n *network) newVpc(ctx *pulumi.Context) error {
 	var err error
 	if n.vpc, err = ec2.NewVpc(ctx, n.name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(n.args.Cidr),
+		CidrBlock:          pulumi.String(n.args.Network.Cidr),
 		EnableDnsHostnames: pulumi.Bool(true),
 		EnableDnsSupport:   pulumi.Bool(true),
 		Tags:               n.tags(n.name + "-vpc"),
@@ -196,7 +190,7 @@ func (n *network) newVpc(ctx *pulumi.Context) error {
 
 // subnet creates the subnet of a tier in the zone with index i, at its slot of the address plan.
 func (n *network) subnet(ctx *pulumi.Context, tier config.Tier, i int) (*ec2.Subnet, error) {
-	cidr, err := config.SubnetCidr(n.args.Cidr, tier, i)
+	cidr, err := config.SubnetCidr(n.args.Network.Cidr, tier, i)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +255,7 @@ func (n *network) newPublicTier(ctx *pulumi.Context) error {
 // its zone (perAz) or the one NAT (single, instance). One table per zone in every
 // mode keeps each zone's URNs the same when the mode changes.
 func (n *network) newPrivateTier(ctx *pulumi.Context) error {
-	if n.args.Nat == config.NatNone {
+	if n.args.Network.Nat == config.NatNone {
 		return nil
 	}
 	targets, err := n.newNat(ctx)
@@ -287,7 +281,7 @@ func (n *network) newPrivateTier(ctx *pulumi.Context) error {
 // newNat creates the NAT of the mode and returns the default routes' targets:
 // one per zone for perAz, else one.
 func (n *network) newNat(ctx *pulumi.Context) ([]ec2.RouteArgs, error) {
-	if n.args.Nat == config.NatInstance {
+	if n.args.Network.Nat == config.NatInstance {
 		eni, err := n.newNatInstance(ctx)
 		if err != nil {
 			return nil, err
@@ -295,7 +289,7 @@ func (n *network) newNat(ctx *pulumi.Context) ([]ec2.RouteArgs, error) {
 		return []ec2.RouteArgs{{NetworkInterfaceId: eni}}, nil
 	}
 	count := 1
-	if n.args.Nat == config.NatPerAz {
+	if n.args.Network.Nat == config.NatPerAz {
 		count = len(n.zones)
 	}
 	var targets []ec2.RouteArgs
@@ -336,7 +330,7 @@ func (n *network) newNatInstance(ctx *pulumi.Context) (pulumi.StringOutput, erro
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-from-vpc", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId: sg.ID(),
 		IpProtocol:      pulumi.String("-1"),
-		CidrIpv4:        pulumi.String(n.args.Cidr),
+		CidrIpv4:        pulumi.String(n.args.Network.Cidr),
 		Description:     pulumi.String("all traffic from the VPC, to forward"),
 		Tags:            n.tags(name + "-from-vpc"),
 	}, n.parent()); err != nil {
@@ -362,7 +356,7 @@ func (n *network) newNatInstance(ctx *pulumi.Context) (pulumi.StringOutput, erro
 		VpcSecurityGroupIds:      pulumi.StringArray{sg.ID()},
 		AssociatePublicIpAddress: pulumi.Bool(true),
 		SourceDestCheck:          pulumi.Bool(false),
-		UserData:                 pulumi.String(NatInstanceUserData(n.args.Cidr)),
+		UserData:                 pulumi.String(NatInstanceUserData(n.args.Network.Cidr)),
 		// The script runs on an instance's first boot only: a changed one takes
 		// effect on a new instance, not on a restart of this one.
 		UserDataReplaceOnChange: pulumi.Bool(true),

@@ -72,8 +72,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 	}
 
 	if s.network, err = NewNetwork(ctx, "network", &NetworkArgs{
-		Cidr: cfg.Network.Cidr, AvailabilityZones: cfg.Network.AvailabilityZones, Nat: cfg.Network.Nat,
-		Region: cfg.Region, Tags: tags, Guard: guard,
+		Network: cfg.Network, Region: cfg.Region, Tags: tags, Guard: guard,
 	}); err != nil {
 		return err
 	}

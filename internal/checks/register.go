@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/naming"
 	"gopkg.in/yaml.v3"
 )
 
@@ -96,7 +96,7 @@ const PreviewStacks = "pr<number>"
 func (r *Register) For(control, stack string) *Exception {
 	for i := range r.Exceptions {
 		if r.Exceptions[i].Control == control && (slices.Contains(r.Exceptions[i].Stacks, stack) ||
-			config.IsPreviewStack(stack) && slices.Contains(r.Exceptions[i].Stacks, PreviewStacks)) {
+			naming.IsPreviewStack(stack) && slices.Contains(r.Exceptions[i].Stacks, PreviewStacks)) {
 			return &r.Exceptions[i]
 		}
 	}

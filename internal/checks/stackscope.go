@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/awsiam"
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/naming"
 )
 
 // dataReads read what a resource holds, not what it is: never granted across stacks.
@@ -66,7 +66,7 @@ func namesStack(pattern, stack string) bool {
 }
 
 // namesPreviews reports whether a resource pattern names only the resources of
-// pull request previews (prefix: config.PreviewsNamePrefix), which a stack that
+// pull request previews (prefix: naming.PreviewsNamePrefix), which a stack that
 // hosts previews manages; "" when it hosts none. No other stack's names hold
 // the prefix's underscore.
 func namesPreviews(pattern, prefix string) bool {
@@ -89,12 +89,12 @@ func awsOwned(pattern string) bool {
 // or on what it makes (RequestTag, where a preview's resources need it).
 func (s statement) tagScoped(stack string) bool {
 	for _, op := range []string{"StringEquals", "StringEqualsIfExists"} {
-		if s.Condition[op]["aws:ResourceTag/"+config.TagStack] == stack {
+		if s.Condition[op]["aws:ResourceTag/"+naming.TagStack] == stack {
 			return true
 		}
 	}
 	previewOf := s.Condition["StringEquals"]
-	return previewOf["aws:ResourceTag/"+config.TagPreviewOf] == stack || previewOf["aws:RequestTag/"+config.TagPreviewOf] == stack
+	return previewOf["aws:ResourceTag/"+naming.TagPreviewOf] == stack || previewOf["aws:RequestTag/"+naming.TagPreviewOf] == stack
 }
 
 // recordScoped reports whether a statement holds Route 53 changes to names under
@@ -151,7 +151,7 @@ func stackScoped(g *graph.Export) []Finding {
 	var out []Finding
 	previewsPrefix := ""
 	if _, _, ok := g.PreviewPorts(); ok {
-		previewsPrefix = config.PreviewsNamePrefix(g.ProjectName())
+		previewsPrefix = naming.PreviewsNamePrefix(g.ProjectName())
 	}
 	docs := policyDocuments(g)
 	for _, urn := range slices.Sorted(maps.Keys(docs)) {
