@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"math"
+	"strconv"
 )
 
 // BudgetConfig is fargo:budget.
@@ -31,12 +32,12 @@ func (c *Config) parseBudget(get func(string) (string, bool)) error {
 	errs := []error{checkEmails(key+".emails", b.Emails, 10, "give 1 to 10 (AWS Budgets' limit per alert)")}
 	switch {
 	case b.MonthlyLimit <= 0 || b.MonthlyLimit > 1_000_000:
-		errs = append(errs, errorf(key+".monthlyLimit", "%v is not allowed; give a monthly amount in USD above 0 and at most 1000000", b.MonthlyLimit))
+		errs = append(errs, errorf(key+".monthlyLimit", "%s is not allowed; give a monthly amount in USD above 0 and at most 1000000", strconv.FormatFloat(b.MonthlyLimit, 'f', -1, 64)))
 	case !wholeCents(b.MonthlyLimit):
 		// The budget's limit is written in whole cents (infra/budget.go formats
 		// AWS Budgets' Spend amount with 2 decimals), so a finer amount would be
 		// rounded to one nobody asked for: 0.004 even to 0.00, which is refused above.
-		errs = append(errs, errorf(key+".monthlyLimit", "%v has more than 2 decimals; give USD in whole cents, e.g. %.2f", b.MonthlyLimit, math.Ceil(b.MonthlyLimit*100)/100))
+		errs = append(errs, errorf(key+".monthlyLimit", "%s has more than 2 decimals; give USD in whole cents, e.g. %.2f", strconv.FormatFloat(b.MonthlyLimit, 'f', -1, 64), math.Ceil(b.MonthlyLimit*100)/100))
 	}
 	c.Budget = &b
 	return errors.Join(errs...)

@@ -40,7 +40,7 @@ func TestParseBudgetRefusals(t *testing.T) {
 		{"zero", `{"monthlyLimit":0,` + email + `}`, []refusal{{key: "fargo:budget.monthlyLimit",
 			msg: "0 is not allowed; give a monthly amount in USD above 0 and at most 1000000"}}},
 		{"negative", `{"monthlyLimit":-5,` + email + `}`, []refusal{{key: "fargo:budget.monthlyLimit", says: []string{"-5 is not allowed", "above 0"}}}},
-		{"too much", `{"monthlyLimit":2000000,` + email + `}`, []refusal{{key: "fargo:budget.monthlyLimit", says: []string{"2e+06 is not allowed", "at most 1000000"}}}},
+		{"too much", `{"monthlyLimit":2000000,` + email + `}`, []refusal{{key: "fargo:budget.monthlyLimit", says: []string{"2000000 is not allowed", "at most 1000000"}}}},
 		{"a fraction of a cent", `{"monthlyLimit":10.005,` + email + `}`, []refusal{{key: "fargo:budget.monthlyLimit",
 			msg: "10.005 has more than 2 decimals; give USD in whole cents, e.g. 10.01"}}},
 		{"rounds to nothing", `{"monthlyLimit":0.004,` + email + `}`, []refusal{{key: "fargo:budget.monthlyLimit",

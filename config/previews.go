@@ -28,7 +28,6 @@ const (
 	MaxListenersPerLoadBalancer    = 50
 	MaxRulesPerLoadBalancer        = 100
 	MaxTargetGroupsPerLoadBalancer = 100
-	maxRuleConditionValues         = 5
 )
 
 // Defaults of a preview's services and logs: the smallest Fargate task, and
@@ -326,9 +325,9 @@ func (c *Config) checkPreviewRules() error {
 	for _, s := range c.Services {
 		// A preview's rule matches its name too, and a rule takes at most 5
 		// condition values (load-balancer-limits.html, above).
-		if n := len(s.Paths); n > maxRuleConditionValues-1 {
+		if n := len(s.Paths); n > MaxRuleConditionValues-1 {
 			errs = append(errs, errorf(fullKey("services."+s.Name+".paths"), "holds %d patterns; under a domain each preview's rule adds its name to them, and a rule takes %d condition values: at most %d patterns",
-				n, maxRuleConditionValues, maxRuleConditionValues-1))
+				n, MaxRuleConditionValues, MaxRuleConditionValues-1))
 		}
 		if !s.DefaultRoute() && s.Priority <= reserved {
 			errs = append(errs, errorf(fullKey("services."+s.Name+".priority"), "%d is taken by the previews: under a domain their %d ports' rules on the HTTPS listener take priorities 1 to %d, ahead of the stack's own; give %s a priority above %d",
