@@ -266,13 +266,13 @@ func TestDeployRoleKnowsEveryServiceTheStackUses(t *testing.T) {
 			}
 		}
 		for _, r := range p.exp.Deployment.Resources {
-			mod, ok := strings.CutPrefix(r.Type, "aws:")
+			mod, ok := strings.CutPrefix(string(r.Type), "aws:")
 			if !ok || !r.Custom {
 				continue
 			}
 			mod, _, _ = strings.Cut(mod, "/")
 			prefix, known := iamPrefixes[mod]
-			if p, ok := iamTypePrefixes[r.Type]; ok {
+			if p, ok := iamTypePrefixes[string(r.Type)]; ok {
 				prefix = p
 			}
 			switch {

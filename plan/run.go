@@ -17,8 +17,10 @@ import (
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/plan/mocks"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
@@ -147,8 +149,8 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 	if err != nil {
 		return nil, err
 	}
-	stackURN := mon.StackURN()
-	project, stack := projectAndStack(stackURN)
+	stackURN := resource.URN(mon.StackURN())
+	project, stack := string(stackURN.Project()), string(stackURN.Stack())
 	resources := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: normalized}}
 
 	// Registrations arrive concurrently; sorting by URN keeps plans diffable.
@@ -161,26 +163,26 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 			continue
 		}
 		version := providerVersions[pkg]
-		urn := fmt.Sprintf("urn:pulumi:%s::%s::pulumi:providers:%s::default_%s", stack, project, pkg, strings.ReplaceAll(version, ".", "_"))
-		id := "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", len(providers)+1)
-		providers[pkg] = urn + "::" + id
+		urn := resource.NewURN(tokens.QName(stack), tokens.PackageName(project), "", tokens.Type("pulumi:providers:"+pkg), "default_"+strings.ReplaceAll(version, ".", "_"))
+		id := resource.ID("00000000-0000-4000-8000-" + fmt.Sprintf("%012d", len(providers)+1))
+		providers[pkg] = string(urn) + "::" + string(id)
 		inputs := map[string]any{"version": version}
 		if pkg == "aws" || pkg == "awsx" {
 			inputs["region"] = mon.Region()
 		}
-		resources = append(resources, graph.Resource{URN: urn, Custom: true, ID: id, Type: "pulumi:providers:" + pkg, Inputs: inputs, Outputs: inputs})
+		resources = append(resources, graph.Resource{URN: urn, Custom: true, ID: id, Type: urn.Type(), Inputs: inputs, Outputs: inputs})
 	}
 
 	for _, r := range regs {
 		res := graph.Resource{
-			URN: r.URN, Custom: r.Custom, ID: r.ID, Type: r.Type, Parent: r.Parent,
+			URN: resource.URN(r.URN), Custom: r.Custom, ID: resource.ID(r.ID), Type: tokens.Type(r.Type), Parent: resource.URN(r.Parent),
 			Inputs:  plainMap(r.Inputs),
 			Outputs: plainMap(r.Outputs),
-			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: r.Dependencies, IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
-			Provider: r.Provider, Aliases: r.Aliases,
+			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: urns(r.Dependencies), IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
+			Provider: r.Provider, Aliases: urns(r.Aliases),
 		}
 		if len(r.BeforeDelete) > 0 {
-			res.ResourceHooks = map[string][]string{"BeforeDelete": r.BeforeDelete}
+			res.ResourceHooks = map[resource.HookType][]string{resource.BeforeDelete: r.BeforeDelete}
 		}
 		if res.Parent == "" {
 			res.Parent = stackURN
@@ -191,18 +193,19 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 		}
 		resources = append(resources, res)
 	}
-	return &graph.Export{
-		Version: 3,
-		Deployment: graph.Deployment{
-			Manifest:  graph.Manifest{Time: "1970-01-01T00:00:00Z", Magic: "fargo-offline-plan", Version: "fargo-plan"},
-			Resources: resources,
-		},
-	}, nil
+	exp := &graph.Export{Version: apitype.DeploymentSchemaVersionCurrent}
+	exp.Deployment.Manifest = apitype.ManifestV1{Time: time.Unix(0, 0).UTC(), Magic: "fargo-offline-plan", Version: "fargo-plan"}
+	exp.Deployment.Resources = resources
+	return exp, nil
 }
 
-func projectAndStack(stackURN string) (string, string) {
-	u := resource.URN(stackURN)
-	return string(u.Project()), string(u.Stack())
+// urns types the URNs the mock monitor records as strings.
+func urns(list []string) []resource.URN {
+	var out []resource.URN
+	for _, u := range list {
+		out = append(out, resource.URN(u))
+	}
+	return out
 }
 
 // normalize turns Go values into their JSON form (maps of any, float64 numbers).
