@@ -4,7 +4,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -63,7 +62,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 		}
 	}
 	mon := mocks.New(cfg.Project, cfg.Stack, opts)
-	outputs := map[string]any{}
+	outputs := resource.PropertyMap{}
 	program := func(ctx *pulumi.Context) error {
 		if err := infra.ProgramAt(opts.Now)(ctx); err != nil {
 			return err
@@ -73,9 +72,9 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 			if err != nil {
 				return fmt.Errorf("output %s: %w", name, err)
 			}
-			outputs[name] = v.Value
+			outputs[resource.PropertyKey(name)] = resource.NewPropertyValue(v.Value)
 			if !v.Known {
-				outputs[name] = UnknownValue
+				outputs[resource.PropertyKey(name)] = resource.MakeComputed(resource.NewStringProperty(""))
 			}
 		}
 		return nil
@@ -91,11 +90,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil || keysErr != nil {
 		return nil, cleanError(errors.Join(keysErr, err))
 	}
-	exp, err := buildExport(mon, outputs)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Config: cfg, Export: exp}, nil
+	return &Result{Config: cfg, Export: buildExport(mon, outputs)}, nil
 }
 
 // withHostOutputs plans a preview's host from its stack file beside the
@@ -144,14 +139,10 @@ func cleanError(err error) error {
 }
 
 // buildExport turns the mock monitor's registrations into an export document.
-func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, error) {
-	normalized, err := normalize(outputs)
-	if err != nil {
-		return nil, err
-	}
+func buildExport(mon *mocks.Monitor, outputs resource.PropertyMap) *graph.Export {
 	stackURN := resource.URN(mon.StackURN())
 	project, stack := string(stackURN.Project()), string(stackURN.Stack())
-	resources := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: normalized}}
+	resources := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: exportMap(outputs)}}
 
 	// Registrations arrive concurrently; sorting by URN keeps plans diffable.
 	regs := mon.Registrations()
@@ -176,8 +167,8 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 	for _, r := range regs {
 		res := graph.Resource{
 			URN: resource.URN(r.URN), Custom: r.Custom, ID: resource.ID(r.ID), Type: tokens.Type(r.Type), Parent: resource.URN(r.Parent),
-			Inputs:  plainMap(r.Inputs),
-			Outputs: plainMap(r.Outputs),
+			Inputs:  exportMap(r.Inputs),
+			Outputs: exportMap(r.Outputs),
 			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: urns(r.Dependencies), IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
 			Provider: r.Provider, Aliases: urns(r.Aliases),
 		}
@@ -196,7 +187,7 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 	exp := &graph.Export{Version: apitype.DeploymentSchemaVersionCurrent}
 	exp.Deployment.Manifest = apitype.ManifestV1{Time: time.Unix(0, 0).UTC(), Magic: "fargo-offline-plan", Version: "fargo-plan"}
 	exp.Deployment.Resources = resources
-	return exp, nil
+	return exp
 }
 
 // urns types the URNs the mock monitor records as strings.
@@ -208,68 +199,27 @@ func urns(list []string) []resource.URN {
 	return out
 }
 
-// normalize turns Go values into their JSON form (maps of any, float64 numbers).
-func normalize(v map[string]any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]any
-	return out, json.Unmarshal(b, &out)
-}
-
-func plainMap(m resource.PropertyMap) map[string]any {
+// exportMap renders properties as export JSON with the SDK's Mappable, nil
+// when there are none (as a plan always wrote them).
+func exportMap(m resource.PropertyMap) map[string]any {
 	if len(m) == 0 {
 		return nil
 	}
-	out := make(map[string]any, len(m))
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, string(k))
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out[k] = plainValue(m[resource.PropertyKey(k)])
-	}
-	return out
+	return m.MapRepl(nil, exportValue)
 }
 
-// plainValue renders a property value as export JSON: secrets as [secret], unknowns
-// as the engine's sentinel, resource references as their URN.
-func plainValue(v resource.PropertyValue) any {
+// exportValue renders what Mappable would leave as the SDK's own types: unknowns
+// as the engine's sentinel, secrets as [secret], resource references as their URN.
+func exportValue(v resource.PropertyValue) (any, bool) {
 	switch {
-	case v.IsNull():
-		return nil
-	case v.IsBool():
-		return v.BoolValue()
-	case v.IsNumber():
-		return v.NumberValue()
-	case v.IsString():
-		return v.StringValue()
-	case v.IsArray():
-		arr := v.ArrayValue()
-		out := make([]any, len(arr))
-		for i, e := range arr {
-			out[i] = plainValue(e)
-		}
-		return out
-	case v.IsObject():
-		return plainMap(v.ObjectValue())
-	case v.IsSecret():
-		return SecretPlaceholder
-	case v.IsComputed():
-		return UnknownValue
+	case v.IsComputed(), v.IsOutput() && !v.OutputValue().Known:
+		return UnknownValue, true
+	case v.IsSecret(), v.IsOutput() && v.OutputValue().Secret:
+		return SecretPlaceholder, true
 	case v.IsOutput():
-		o := v.OutputValue()
-		if !o.Known {
-			return UnknownValue
-		}
-		if o.Secret {
-			return SecretPlaceholder
-		}
-		return plainValue(o.Element)
+		return v.OutputValue().Element.MapRepl(nil, exportValue), true
 	case v.IsResourceReference():
-		return string(v.ResourceReferenceValue().URN)
+		return string(v.ResourceReferenceValue().URN), true
 	}
-	return fmt.Sprintf("%v", v.V)
+	return nil, false
 }
