@@ -41,6 +41,7 @@ config:
     nat: none
   a:b:c: three
   proj:null:
+  proj:creds: {user: u, pass: {secure: AAAB}}
 `)
 	sc, err := LoadStack(dir, "dev")
 	if err != nil {
@@ -52,15 +53,19 @@ config:
 		// The stack file's: scalars as written, objects and lists as JSON.
 		"proj:str": "hello", "proj:int": "42", "proj:float": "2.5", "proj:bool": "false",
 		"proj:list": `[1,"two",{"three":3}]`, "proj:obj": `{"a":"\u003cb\u003e","z":1}`, "proj:secret": SecretPlaceholder,
-		"proj:legacy": "old", "network": `{"nat":"none"}`, "a:b:c": "three", "proj:null": "null",
+		"proj:legacy": "old", "network": `{"nat":"none"}`, "a:b:c": "three",
+		// A key without a value is "", as the CLI hands it (and warns of).
+		"proj:null": "",
+		// A secret inside an object: the object is secret, the rest readable.
+		"proj:creds": `{"pass":"[secret]","user":"u"}`,
 	}
 	if !reflect.DeepEqual(sc.Values, want) {
 		t.Errorf("values\n got %q\nwant %q", sc.Values, want)
 	}
-	if !reflect.DeepEqual(sc.SecretKeys, []string{"proj:secret"}) {
+	if !reflect.DeepEqual(sc.SecretKeys, []string{"proj:creds", "proj:secret"}) {
 		t.Errorf("secret keys %v", sc.SecretKeys)
 	}
-	fileKeys := []string{"a:b:c", "network", "proj:bool", "proj:float", "proj:int", "proj:legacy", "proj:list", "proj:null", "proj:obj", "proj:secret", "proj:str"}
+	fileKeys := []string{"a:b:c", "network", "proj:bool", "proj:creds", "proj:float", "proj:int", "proj:legacy", "proj:list", "proj:null", "proj:obj", "proj:secret", "proj:str"}
 	if !reflect.DeepEqual(sc.FileKeys, fileKeys) {
 		t.Errorf("file keys %v", sc.FileKeys)
 	}
