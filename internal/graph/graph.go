@@ -22,7 +22,9 @@ const RootStackType = "pulumi:pulumi:Stack"
 // Export is a `pulumi stack export` document: apitype.UntypedDeployment's
 // envelope around its deployment, decoded.
 type Export struct {
-	Version    int        `json:"version"`
+	Version int `json:"version"`
+	// Features are those a version 4 deployment declares it uses.
+	Features   []string   `json:"features,omitempty"`
 	Deployment Deployment `json:"deployment"`
 	// OnRead, when set, is told each type a reader looks up: the tests of
 	// cost and checks learn from it which types each reads, to hold the
@@ -249,9 +251,11 @@ func (e *Export) Region() string {
 }
 
 // Decode reads an export document, or the raw deployment, from r. As the
-// CLI's `pulumi stack import` does, it decodes the envelope
-// (apitype.UntypedDeployment), refuses a schema version newer than the SDK
-// knows, and decodes the deployment of versions 3 and 4 as DeploymentV3.
+// engine's stack.DeserializeUntypedDeployment does (in pulumi/pkg, which fargo
+// does not import), it decodes the envelope (apitype.UntypedDeployment),
+// refuses a schema version newer than the SDK knows, and decodes versions 3
+// and 4 as DeploymentV3; versions 1 and 2, which the engine would migrate, are
+// refused.
 func Decode(r io.Reader) (*Export, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -275,7 +279,7 @@ func FromUntyped(u apitype.UntypedDeployment) (*Export, error) {
 		return nil, fmt.Errorf("not a pulumi stack export: version %d; fargo reads versions %d to %d",
 			u.Version, apitype.DeploymentSchemaVersionCurrent, apitype.DeploymentSchemaVersionLatest)
 	}
-	e := Export{Version: u.Version}
+	e := Export{Version: u.Version, Features: u.Features}
 	if err := json.Unmarshal(u.Deployment, &e.Deployment); err != nil {
 		return nil, fmt.Errorf("not a pulumi stack export: %w", err)
 	}

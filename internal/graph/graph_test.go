@@ -40,6 +40,8 @@ func TestDecodeReadsWhatTheCLIExports(t *testing.T) {
 			t.Errorf("%s: vpc %+v", name, vpc)
 		case len(vpc.ResourceHooks[resource.BeforeDelete]) != 1 || len(vpc.Aliases) != 1:
 			t.Errorf("%s: hooks %v, aliases %v", name, vpc.ResourceHooks, vpc.Aliases)
+		case name == "version 4" && len(e.Features) != 1:
+			t.Errorf("%s: features %v", name, e.Features)
 		case e.Deployment.SecretsProviders == nil || e.Deployment.SecretsProviders.Type != "passphrase":
 			t.Errorf("%s: the SDK's fields are lost: %+v", name, e.Deployment.SecretsProviders)
 		}
