@@ -85,7 +85,7 @@ func (s *suite) orphans(t *testing.T, stack string) []string {
 	t.Helper()
 	known := map[string]bool{}
 	for _, r := range s.export(t, stack).Deployment.Resources {
-		known[r.ID] = true
+		known[string(r.ID)] = true
 		if arn, ok := r.Outputs["arn"].(string); ok {
 			known[arn] = true
 		}

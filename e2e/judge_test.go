@@ -181,7 +181,7 @@ func (s *suite) judgeService(t *testing.T, stack string, cfg *config.Config, exp
 	live := s.liveService(t, stack, svc.Name)
 	private := map[string]bool{}
 	for _, sn := range exp.Resources("aws:ec2/subnet:Subnet") {
-		private[sn.ID] = strings.HasPrefix(sn.Name(), "network-private-")
+		private[string(sn.ID)] = strings.HasPrefix(sn.Name(), "network-private-")
 	}
 	wantPrivate := cfg.Network.Nat != config.NatNone
 	for _, id := range live.NetworkConfig.Awsvpc.Subnets {
@@ -282,7 +282,7 @@ func (s *suite) judgeNat(t *testing.T, stack string, cfg *config.Config, exp *gr
 	var gateways struct {
 		NatGateways []struct{ NatGatewayId, SubnetId, State string }
 	}
-	filter := "Name=vpc-id,Values=" + vpc[0].ID
+	filter := "Name=vpc-id,Values=" + string(vpc[0].ID)
 	if err := json.Unmarshal([]byte(s.aws(t, "ec2", "describe-subnets", "--filters", filter)), &subnets); err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func (s *suite) judgeNat(t *testing.T, stack string, cfg *config.Config, exp *gr
 	}
 	publics, privates := 0, 0
 	for _, sn := range exp.Resources("aws:ec2/subnet:Subnet") {
-		target := exit[sn.ID]
+		target := exit[string(sn.ID)]
 		switch {
 		case strings.HasPrefix(sn.Name(), "network-public-"):
 			publics++
@@ -334,8 +334,8 @@ func (s *suite) judgeNat(t *testing.T, stack string, cfg *config.Config, exp *gr
 			privates++
 			switch cfg.Network.Nat {
 			case config.NatPerAz:
-				if gatewayZone[target] != zoneOf[sn.ID] || gatewayZone[target] == "" {
-					t.Errorf("%s: private subnet %s in %s leaves through %q in %q, want its own zone's gateway", stack, sn.Name(), zoneOf[sn.ID], target, gatewayZone[target])
+				if gatewayZone[target] != zoneOf[string(sn.ID)] || gatewayZone[target] == "" {
+					t.Errorf("%s: private subnet %s in %s leaves through %q in %q, want its own zone's gateway", stack, sn.Name(), zoneOf[string(sn.ID)], target, gatewayZone[target])
 				}
 			case config.NatSingle:
 				if _, ok := gatewayZone[target]; !ok {

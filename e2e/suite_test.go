@@ -26,6 +26,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // scenarioResult is one line of the report FARGO_E2E_REPORT asks for.
@@ -101,7 +102,7 @@ func (s *suite) operation(t *testing.T, stack string, remember bool, fn func()) 
 		if len(tags) == 0 {
 			continue
 		}
-		for _, key := range []string{r.ID, fmt.Sprint(r.Outputs["arn"])} {
+		for _, key := range []string{string(r.ID), fmt.Sprint(r.Outputs["arn"])} {
 			if key != "" && key != "<nil>" {
 				s.admin.tags[key] = tags
 			}
@@ -111,13 +112,13 @@ func (s *suite) operation(t *testing.T, stack string, remember bool, fn func()) 
 		}
 	}
 	for _, r := range exp.Resources("aws:ec2/routeTableAssociation:RouteTableAssociation") {
-		s.admin.associations[r.ID] = []string{r.String("routeTableId"), r.String("subnetId")}
+		s.admin.associations[string(r.ID)] = []string{r.String("routeTableId"), r.String("subnetId")}
 	}
 	// An address's association (a NAT gateway's, once a refresh has read it)
 	// is authorized on the address.
 	for _, r := range exp.Resources("aws:ec2/eip:Eip") {
 		if id := r.String("associationId"); id != "" {
-			s.admin.associations[id] = []string{r.ID}
+			s.admin.associations[id] = []string{string(r.ID)}
 		}
 	}
 }
@@ -193,11 +194,7 @@ func (s *suite) export(t *testing.T, stack string) *graph.Export {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := json.Marshal(dep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := graph.Decode(strings.NewReader(string(data)))
+	exp, err := graph.FromUntyped(dep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,18 +204,18 @@ func (s *suite) export(t *testing.T, stack string) *graph.Export {
 // resourceKeys lists a graph's resources as "type name (parent type)", the
 // identity the offline plan and the real engine must agree on.
 func resourceKeys(exp *graph.Export) []string {
-	byURN := map[string]*graph.Resource{}
+	byURN := map[resource.URN]*graph.Resource{}
 	for i := range exp.Deployment.Resources {
 		byURN[exp.Deployment.Resources[i].URN] = &exp.Deployment.Resources[i]
 	}
 	var keys []string
 	for _, r := range exp.Deployment.Resources {
-		if strings.HasPrefix(r.Type, "pulumi:providers:") || r.Type == graph.RootStackType {
+		if strings.HasPrefix(string(r.Type), "pulumi:providers:") || r.Type == graph.RootStackType {
 			continue
 		}
 		parent := ""
 		if p := byURN[r.Parent]; p != nil && p.Type != graph.RootStackType {
-			parent = p.Type + " " + p.Name()
+			parent = string(p.Type) + " " + p.Name()
 		}
 		keys = append(keys, fmt.Sprintf("%s %s (in %s)", r.Type, r.Name(), parent))
 	}
@@ -571,7 +568,7 @@ func ids(exp *graph.Export, types ...string) map[string]string {
 	out := map[string]string{}
 	for _, typ := range types {
 		for _, r := range exp.Resources(typ) {
-			out[r.URN] = r.ID
+			out[string(r.URN)] = string(r.ID)
 		}
 	}
 	return out
@@ -649,7 +646,7 @@ func (s *suite) checkNatHealing(t *testing.T, stack string, exp *graph.Export, w
 		if a.MetricName != metric || len(a.AlarmActions) != 1 || a.AlarmActions[0] != "arn:aws:automate:"+region+":ec2:"+action {
 			t.Errorf("%s: %s acting with %v, want %s and ec2:%s", a.AlarmName, a.MetricName, a.AlarmActions, metric, action)
 		}
-		if len(a.Dimensions) != 1 || a.Dimensions[0].Name != "InstanceId" || a.Dimensions[0].Value != instances[0].ID {
+		if len(a.Dimensions) != 1 || a.Dimensions[0].Name != "InstanceId" || a.Dimensions[0].Value != string(instances[0].ID) {
 			t.Errorf("%s watches %+v, want InstanceId %s", a.AlarmName, a.Dimensions, instances[0].ID)
 		}
 	}
@@ -899,11 +896,11 @@ func (s *suite) prodUpBesideDev(t *testing.T) {
 	if len(sub) != 1 || len(subs.Subscriptions) != 1 {
 		t.Fatalf("prod has %d subscriptions in its state and %d on its topic, want 1 and 1", len(sub), len(subs.Subscriptions))
 	}
-	s.aws(t, "sns", "unsubscribe", "--subscription-arn", sub[0].ID)
+	s.aws(t, "sns", "unsubscribe", "--subscription-arn", string(sub[0].ID))
 	if summary := s.pendingAlarmEmails(t, "prod"); !strings.Contains(summary, "- ops@example.com: deleted by SNS") {
 		t.Errorf("the deploy summary does not report ops@example.com's deleted subscription:\n%s", summary)
 	}
-	s.up(t, "prod", optup.Refresh(), optup.Target([]string{sub[0].URN}))
+	s.up(t, "prod", optup.Refresh(), optup.Target([]string{string(sub[0].URN)}))
 	if summary := s.pendingAlarmEmails(t, "prod"); !strings.Contains(summary, "- ops@example.com: pending") {
 		t.Errorf("after up --refresh, ops@example.com is not subscribed again:\n%s", summary)
 	}
@@ -1045,7 +1042,7 @@ func (s *suite) prodProtected(t *testing.T) {
 	kept := map[string]int{}
 	for _, r := range left.Deployment.Resources {
 		if r.Custom {
-			kept[r.Type]++
+			kept[string(r.Type)]++
 		}
 	}
 	if kept["aws:dynamodb/table:Table"] != 4 || kept["aws:lb/loadBalancer:LoadBalancer"] != 1 {

@@ -240,7 +240,7 @@ func TestGatewayEndpointsExactlyWhenPrivate(t *testing.T) {
 			}
 			private := map[string]bool{}
 			for _, rt := range p.exp.Resources("aws:ec2/routeTable:RouteTable") {
-				private[rt.ID] = strings.HasPrefix(rt.Name(), "network-private-")
+				private[string(rt.ID)] = strings.HasPrefix(rt.Name(), "network-private-")
 			}
 			for _, rt := range rts {
 				if !private[rt] {

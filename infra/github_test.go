@@ -256,13 +256,13 @@ func TestDeployRoleKnowsEveryServiceTheStackUses(t *testing.T) {
 			}
 		}
 		for _, r := range p.exp.Deployment.Resources {
-			if !strings.HasPrefix(r.Type, "aws:") || !r.Custom {
+			if !strings.HasPrefix(string(r.Type), "aws:") || !r.Custom {
 				continue
 			}
-			typ, known := awstypes.Lookup(r.Type)
+			typ, known := awstypes.Lookup(string(r.Type))
 			switch {
 			case !known:
-				t.Errorf("%s: %v", stack, &awstypes.MissingError{Token: r.Type})
+				t.Errorf("%s: %v", stack, &awstypes.MissingError{Token: string(r.Type)})
 			case !granted[typ.IAM]:
 				t.Errorf("%s: the deploy role has no %s action, which %s needs (the catalogue's IAM prefix; grant it in infra/cipolicy.go)", stack, typ.IAM, r.Type)
 			}

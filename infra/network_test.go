@@ -14,6 +14,7 @@ import (
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/plan/mocks"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // networkVariant plans dev with another NAT mode and zone count.
@@ -59,7 +60,7 @@ type subnetPlace struct{ cidr, zone string }
 func subnetsByURN(exp *graph.Export) map[string]subnetPlace {
 	out := map[string]subnetPlace{}
 	for _, s := range exp.Resources("aws:ec2/subnet:Subnet") {
-		out[s.URN] = subnetPlace{s.String("cidrBlock"), s.String("availabilityZone")}
+		out[string(s.URN)] = subnetPlace{s.String("cidrBlock"), s.String("availabilityZone")}
 	}
 	return out
 }
@@ -130,7 +131,7 @@ func TestTasksAndEndpointsFollowNat(t *testing.T) {
 			wantSubnets := map[string]bool{}
 			for _, s := range p.exp.Resources("aws:ec2/subnet:Subnet") {
 				if strings.HasPrefix(s.Name(), "network-"+tier+"-") {
-					wantSubnets[s.ID] = true
+					wantSubnets[string(s.ID)] = true
 				}
 				if on, _ := s.Bool("mapPublicIpOnLaunch"); on {
 					t.Errorf("%s maps public IPs on launch", s.Name())
@@ -190,7 +191,7 @@ func TestPrivateRoutesGoThroughTheirNat(t *testing.T) {
 		p := networkVariant(t, c.nat, 3)
 		targets := map[string]bool{}
 		for _, g := range p.exp.Resources("aws:ec2/natGateway:NatGateway") {
-			targets[g.ID] = true
+			targets[string(g.ID)] = true
 		}
 		for _, in := range p.exp.Resources("aws:ec2/instance:Instance") {
 			targets[in.String("primaryNetworkInterfaceId")] = true
@@ -218,7 +219,7 @@ func TestNatInstanceIsHardened(t *testing.T) {
 	p := networkVariant(t, config.NatInstance, 2)
 	in := one(t, p.exp, "aws:ec2/instance:Instance", "network-nat-instance")
 	public0 := one(t, p.exp, "aws:ec2/subnet:Subnet", "network-public-0")
-	if in.String("instanceType") != "t4g.nano" || in.String("subnetId") != public0.ID {
+	if in.String("instanceType") != "t4g.nano" || in.String("subnetId") != string(public0.ID) {
 		t.Errorf("instance %s in %s, want t4g.nano in network-public-0", in.String("instanceType"), in.String("subnetId"))
 	}
 	if v, ok := in.Bool("sourceDestCheck"); !ok || v {
@@ -237,7 +238,7 @@ func TestNatInstanceIsHardened(t *testing.T) {
 		t.Error("a changed boot script would restart the instance, where cloud-init does not run it again")
 	}
 	for _, dep := range []string{"network-public-rt-default", "network-public-0", "network-igw"} {
-		if !slices.ContainsFunc(in.Dependencies, func(urn string) bool { return strings.HasSuffix(urn, "::"+dep) }) {
+		if !slices.ContainsFunc(in.Dependencies, func(urn resource.URN) bool { return strings.HasSuffix(string(urn), "::"+dep) }) {
 			t.Errorf("the NAT instance does not wait for %s: it would boot without a route to the internet", dep)
 		}
 	}
@@ -351,7 +352,7 @@ func TestNatInstanceHealsItself(t *testing.T) {
 		if a.String("name") != "fargo-dev-nat-instance-"+kind || a.String("namespace") != "AWS/EC2" || a.String("metricName") != want.metric {
 			t.Errorf("%s alarm: %s on %s/%s", kind, a.String("name"), a.String("namespace"), a.String("metricName"))
 		}
-		if a.String("dimensions", "InstanceId") != in.ID {
+		if a.String("dimensions", "InstanceId") != string(in.ID) {
 			t.Errorf("%s alarm watches %q, want the NAT instance %q", kind, a.String("dimensions", "InstanceId"), in.ID)
 		}
 		if actions := a.List("alarmActions"); len(actions) != 1 || actions[0] != want.action {

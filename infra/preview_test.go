@@ -49,14 +49,14 @@ func TestPreviewRunsOnDevsNetworkAndLoadBalancer(t *testing.T) {
 		t.Errorf("backend's rule is on %q, not the preview's own listener %v", rule.String("listenerArn"), listener.Output("arn"))
 	}
 	devSubnets := strs(one(t, dev.exp, "aws:ecs/service:Service", "app-frontend").List("networkConfiguration", "subnets"))
-	previewsGroup := one(t, dev.exp, "aws:ec2/securityGroup:SecurityGroup", "web-previews").ID
-	albGroup := one(t, dev.exp, "aws:ec2/securityGroup:SecurityGroup", "web-alb").ID
+	previewsGroup := string(one(t, dev.exp, "aws:ec2/securityGroup:SecurityGroup", "web-previews").ID)
+	albGroup := string(one(t, dev.exp, "aws:ec2/securityGroup:SecurityGroup", "web-alb").ID)
 	for _, svc := range []string{"frontend", "backend"} {
 		s := one(t, pr.exp, "aws:ecs/service:Service", "app-"+svc)
 		if got := strs(s.List("networkConfiguration", "subnets")); !slices.Equal(got, devSubnets) {
 			t.Errorf("%s runs in %v, want dev's task subnets %v", svc, got, devSubnets)
 		}
-		own := one(t, pr.exp, "aws:ec2/securityGroup:SecurityGroup", "app-"+svc+"-task").ID
+		own := string(one(t, pr.exp, "aws:ec2/securityGroup:SecurityGroup", "app-"+svc+"-task").ID)
 		if got := strs(s.List("networkConfiguration", "securityGroups")); !slices.Equal(got, []string{own, previewsGroup}) {
 			t.Errorf("%s's groups %v, want its own and dev's previews group %v", svc, got, []string{own, previewsGroup})
 		}

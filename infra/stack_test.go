@@ -299,7 +299,7 @@ func TestTaskSecurityGroupsAdmitOnlyTheLoadBalancer(t *testing.T) {
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			p := planFor(t, stack)
-			albSG := one(t, p.exp, "aws:ec2/securityGroup:SecurityGroup", "web-alb").ID
+			albSG := string(one(t, p.exp, "aws:ec2/securityGroup:SecurityGroup", "web-alb").ID)
 			albPorts := map[string]bool{}
 			taskRules := 0
 			for _, rule := range p.exp.Resources("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
@@ -329,7 +329,7 @@ func TestTaskSecurityGroupsAdmitOnlyTheLoadBalancer(t *testing.T) {
 				t.Errorf("load balancer open on %v, want %v", albPorts, want)
 			}
 			for _, svc := range p.cfg.Services {
-				sg := one(t, p.exp, "aws:ec2/securityGroup:SecurityGroup", "app-"+svc.Name+"-task").ID
+				sg := string(one(t, p.exp, "aws:ec2/securityGroup:SecurityGroup", "app-"+svc.Name+"-task").ID)
 				in := one(t, p.exp, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "app-"+svc.Name+"-task-in")
 				if in.String("securityGroupId") != sg || num(t, in, "fromPort") != float64(svc.Port) || num(t, in, "toPort") != float64(svc.Port) {
 					t.Errorf("%s ingress %v", svc.Name, in.Inputs)
@@ -644,7 +644,7 @@ func TestEveryResourceIsParentedToAComponent(t *testing.T) {
 		p := planFor(t, stack)
 		root := p.exp.Resources(graph.RootStackType)[0].URN
 		for _, r := range p.exp.Deployment.Resources {
-			if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") {
+			if !r.Custom || strings.HasPrefix(string(r.Type), "pulumi:providers:") {
 				continue
 			}
 			if r.Parent == root || r.Parent == "" {
@@ -701,7 +701,7 @@ func TestPreviewRegistersTheSameResources(t *testing.T) {
 			urns := func(p planned) []string {
 				var out []string
 				for _, r := range p.exp.Deployment.Resources {
-					out = append(out, r.URN)
+					out = append(out, string(r.URN))
 				}
 				sort.Strings(out)
 				return out

@@ -50,7 +50,7 @@ func (e lockEntry) String() string {
 
 // identity is a stateful resource's replacing inputs, as "key=value" pairs.
 func identity(r *graph.Resource) string {
-	keys, ok := awstypes.Stateful()[r.Type]
+	keys, ok := awstypes.Stateful()[string(r.Type)]
 	if !ok {
 		return ""
 	}
@@ -71,12 +71,12 @@ func currentEntries(variants map[string]*graph.Export) (entries []lockEntry, ali
 		aliases[variant] = map[string]bool{}
 		for i := range exp.Deployment.Resources {
 			r := &exp.Deployment.Resources[i]
-			if strings.HasPrefix(r.Type, "pulumi:providers:") {
+			if strings.HasPrefix(string(r.Type), "pulumi:providers:") {
 				continue // the plan's default providers are versioned by the SDK, not by fargo
 			}
-			entries = append(entries, lockEntry{variant, r.URN, identity(r)})
+			entries = append(entries, lockEntry{variant, string(r.URN), identity(r)})
 			for _, a := range r.Aliases {
-				aliases[variant][a] = true
+				aliases[variant][string(a)] = true
 			}
 		}
 	}
@@ -178,8 +178,8 @@ func judgeLock(locked, current []lockEntry, aliases map[string]map[string]bool, 
 	for variant, exp := range currentRes {
 		for i := range exp.Deployment.Resources {
 			r := &exp.Deployment.Resources[i]
-			if _, stateful := awstypes.Stateful()[r.Type]; stateful && len(r.ReplaceOnChanges) > 0 && !names(everyRelease, r.URN) {
-				problems = append(problems, fmt.Sprintf("%s: stateful %s is replaced on changes of %v: name `%s` under the CHANGELOG's ### Breaking", variant, r.URN, r.ReplaceOnChanges, resourcePart(r.URN)))
+			if _, stateful := awstypes.Stateful()[string(r.Type)]; stateful && len(r.ReplaceOnChanges) > 0 && !names(everyRelease, string(r.URN)) {
+				problems = append(problems, fmt.Sprintf("%s: stateful %s is replaced on changes of %v: name `%s` under the CHANGELOG's ### Breaking", variant, r.URN, r.ReplaceOnChanges, resourcePart(string(r.URN))))
 			}
 		}
 	}

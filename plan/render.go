@@ -22,9 +22,9 @@ func WriteTree(w io.Writer, exp *graph.Export) {
 		switch {
 		case r.Type == graph.RootStackType:
 			root = r
-		case strings.HasPrefix(r.Type, "pulumi:providers:"):
+		case strings.HasPrefix(string(r.Type), "pulumi:providers:"):
 		default:
-			children[r.Parent] = append(children[r.Parent], r)
+			children[string(r.Parent)] = append(children[string(r.Parent)], r)
 			if r.Custom {
 				count++
 			}
@@ -36,7 +36,7 @@ func WriteTree(w io.Writer, exp *graph.Export) {
 	}
 	fmt.Fprintf(w, "Stack %s in %s: %d resources to create\n\n", exp.StackName(), exp.Region(), count)
 	fmt.Fprintf(w, "%s %s\n", root.Type, root.Name())
-	writeChildren(w, children, root.URN, "")
+	writeChildren(w, children, string(root.URN), "")
 
 	fmt.Fprintln(w, "\nOutputs (ids, ARNs, the account and name servers are placeholders offline):")
 	outs := root.Outputs
@@ -128,7 +128,7 @@ func writeChildren(w io.Writer, children map[string][]*graph.Resource, parent, i
 			line += "  " + s
 		}
 		fmt.Fprintln(w, line)
-		writeChildren(w, children, r.URN, indent+next)
+		writeChildren(w, children, string(r.URN), indent+next)
 	}
 }
 

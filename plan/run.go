@@ -4,7 +4,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,8 +16,10 @@ import (
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/plan/mocks"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
@@ -61,7 +62,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 		}
 	}
 	mon := mocks.New(cfg.Project, cfg.Stack, opts)
-	outputs := map[string]any{}
+	outputs := resource.PropertyMap{}
 	program := func(ctx *pulumi.Context) error {
 		if err := infra.ProgramAt(opts.Now)(ctx); err != nil {
 			return err
@@ -71,9 +72,9 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 			if err != nil {
 				return fmt.Errorf("output %s: %w", name, err)
 			}
-			outputs[name] = v.Value
+			outputs[resource.PropertyKey(name)] = resource.NewPropertyValue(v.Value)
 			if !v.Known {
-				outputs[name] = UnknownValue
+				outputs[resource.PropertyKey(name)] = resource.MakeComputed(resource.NewStringProperty(""))
 			}
 		}
 		return nil
@@ -89,11 +90,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil || keysErr != nil {
 		return nil, cleanError(errors.Join(keysErr, err))
 	}
-	exp, err := buildExport(mon, outputs)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Config: cfg, Export: exp}, nil
+	return &Result{Config: cfg, Export: buildExport(mon, outputs)}, nil
 }
 
 // withHostOutputs plans a preview's host from its stack file beside the
@@ -142,14 +139,10 @@ func cleanError(err error) error {
 }
 
 // buildExport turns the mock monitor's registrations into an export document.
-func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, error) {
-	normalized, err := normalize(outputs)
-	if err != nil {
-		return nil, err
-	}
-	stackURN := mon.StackURN()
-	project, stack := projectAndStack(stackURN)
-	resources := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: normalized}}
+func buildExport(mon *mocks.Monitor, outputs resource.PropertyMap) *graph.Export {
+	stackURN := resource.URN(mon.StackURN())
+	project, stack := string(stackURN.Project()), string(stackURN.Stack())
+	resources := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: exportMap(outputs)}}
 
 	// Registrations arrive concurrently; sorting by URN keeps plans diffable.
 	regs := mon.Registrations()
@@ -161,26 +154,26 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 			continue
 		}
 		version := providerVersions[pkg]
-		urn := fmt.Sprintf("urn:pulumi:%s::%s::pulumi:providers:%s::default_%s", stack, project, pkg, strings.ReplaceAll(version, ".", "_"))
-		id := "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", len(providers)+1)
-		providers[pkg] = urn + "::" + id
+		urn := resource.NewURN(tokens.QName(stack), tokens.PackageName(project), "", tokens.Type("pulumi:providers:"+pkg), "default_"+strings.ReplaceAll(version, ".", "_"))
+		id := resource.ID("00000000-0000-4000-8000-" + fmt.Sprintf("%012d", len(providers)+1))
+		providers[pkg] = string(urn) + "::" + string(id)
 		inputs := map[string]any{"version": version}
 		if pkg == "aws" || pkg == "awsx" {
 			inputs["region"] = mon.Region()
 		}
-		resources = append(resources, graph.Resource{URN: urn, Custom: true, ID: id, Type: "pulumi:providers:" + pkg, Inputs: inputs, Outputs: inputs})
+		resources = append(resources, graph.Resource{URN: urn, Custom: true, ID: id, Type: urn.Type(), Inputs: inputs, Outputs: inputs})
 	}
 
 	for _, r := range regs {
 		res := graph.Resource{
-			URN: r.URN, Custom: r.Custom, ID: r.ID, Type: r.Type, Parent: r.Parent,
-			Inputs:  plainMap(r.Inputs),
-			Outputs: plainMap(r.Outputs),
-			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: r.Dependencies, IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
-			Provider: r.Provider, Aliases: r.Aliases,
+			URN: resource.URN(r.URN), Custom: r.Custom, ID: resource.ID(r.ID), Type: tokens.Type(r.Type), Parent: resource.URN(r.Parent),
+			Inputs:  exportMap(r.Inputs),
+			Outputs: exportMap(r.Outputs),
+			Protect: r.Protect, RetainOnDelete: r.RetainOnDelete, Dependencies: urns(r.Dependencies), IgnoreChanges: r.IgnoreChanges, ReplaceOnChanges: r.ReplaceOnChanges,
+			Provider: r.Provider, Aliases: urns(r.Aliases),
 		}
 		if len(r.BeforeDelete) > 0 {
-			res.ResourceHooks = map[string][]string{"BeforeDelete": r.BeforeDelete}
+			res.ResourceHooks = map[resource.HookType][]string{resource.BeforeDelete: r.BeforeDelete}
 		}
 		if res.Parent == "" {
 			res.Parent = stackURN
@@ -191,82 +184,42 @@ func buildExport(mon *mocks.Monitor, outputs map[string]any) (*graph.Export, err
 		}
 		resources = append(resources, res)
 	}
-	return &graph.Export{
-		Version: 3,
-		Deployment: graph.Deployment{
-			Manifest:  graph.Manifest{Time: "1970-01-01T00:00:00Z", Magic: "fargo-offline-plan", Version: "fargo-plan"},
-			Resources: resources,
-		},
-	}, nil
+	exp := &graph.Export{Version: apitype.DeploymentSchemaVersionCurrent}
+	exp.Deployment.Manifest = apitype.ManifestV1{Time: time.Unix(0, 0).UTC(), Magic: "fargo-offline-plan", Version: "fargo-plan"}
+	exp.Deployment.Resources = resources
+	return exp
 }
 
-func projectAndStack(stackURN string) (string, string) {
-	u := resource.URN(stackURN)
-	return string(u.Project()), string(u.Stack())
-}
-
-// normalize turns Go values into their JSON form (maps of any, float64 numbers).
-func normalize(v map[string]any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]any
-	return out, json.Unmarshal(b, &out)
-}
-
-func plainMap(m resource.PropertyMap) map[string]any {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, string(k))
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out[k] = plainValue(m[resource.PropertyKey(k)])
+// urns types the URNs the mock monitor records as strings.
+func urns(list []string) []resource.URN {
+	var out []resource.URN
+	for _, u := range list {
+		out = append(out, resource.URN(u))
 	}
 	return out
 }
 
-// plainValue renders a property value as export JSON: secrets as [secret], unknowns
-// as the engine's sentinel, resource references as their URN.
-func plainValue(v resource.PropertyValue) any {
-	switch {
-	case v.IsNull():
+// exportMap renders properties as export JSON with the SDK's Mappable, nil
+// when there are none (as a plan always wrote them).
+func exportMap(m resource.PropertyMap) map[string]any {
+	if len(m) == 0 {
 		return nil
-	case v.IsBool():
-		return v.BoolValue()
-	case v.IsNumber():
-		return v.NumberValue()
-	case v.IsString():
-		return v.StringValue()
-	case v.IsArray():
-		arr := v.ArrayValue()
-		out := make([]any, len(arr))
-		for i, e := range arr {
-			out[i] = plainValue(e)
-		}
-		return out
-	case v.IsObject():
-		return plainMap(v.ObjectValue())
-	case v.IsSecret():
-		return SecretPlaceholder
-	case v.IsComputed():
-		return UnknownValue
-	case v.IsOutput():
-		o := v.OutputValue()
-		if !o.Known {
-			return UnknownValue
-		}
-		if o.Secret {
-			return SecretPlaceholder
-		}
-		return plainValue(o.Element)
-	case v.IsResourceReference():
-		return string(v.ResourceReferenceValue().URN)
 	}
-	return fmt.Sprintf("%v", v.V)
+	return m.MapRepl(nil, exportValue)
+}
+
+// exportValue renders what Mappable would leave as the SDK's own types: unknowns
+// as the engine's sentinel, secrets as [secret], resource references as their URN.
+func exportValue(v resource.PropertyValue) (any, bool) {
+	switch {
+	case v.IsComputed(), v.IsOutput() && !v.OutputValue().Known:
+		return UnknownValue, true
+	case v.IsSecret(), v.IsOutput() && v.OutputValue().Secret:
+		return SecretPlaceholder, true
+	case v.IsOutput():
+		return v.OutputValue().Element.MapRepl(nil, exportValue), true
+	case v.IsResourceReference():
+		return string(v.ResourceReferenceValue().URN), true
+	}
+	return nil, false
 }

@@ -8,14 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/fargo-dev/fargo/config"
+	sdkconfig "github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"gopkg.in/yaml.v3"
 )
 
-// SecretPlaceholder stands in for an encrypted config value, which a plan cannot decrypt.
+// SecretPlaceholder stands in for an encrypted config value, which a plan cannot
+// decrypt: what the SDK's blinding decrypter reads every secret as.
 const SecretPlaceholder = "[secret]"
 
 // StackConfig is a stack's configuration as the Pulumi CLI would hand it to the
@@ -91,39 +93,11 @@ func keyLines(data []byte) map[string]int {
 	return lines
 }
 
-type projectFile struct {
-	Name   string                        `yaml:"name"`
-	Config map[string]projectConfigEntry `yaml:"config"`
-}
-
-type projectConfigEntry struct {
-	Default any `yaml:"default"`
-	Value   any `yaml:"value"`
-}
-
-// UnmarshalYAML accepts both a declaration ({type, default, ...}) and the shorthand
-// of a bare value.
-func (p *projectConfigEntry) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.MappingNode {
-		var decl struct {
-			Type        string `yaml:"type"`
-			Description string `yaml:"description"`
-			Default     any    `yaml:"default"`
-			Value       any    `yaml:"value"`
-			Secret      bool   `yaml:"secret"`
-			Items       any    `yaml:"items"`
-		}
-		if err := n.Decode(&decl); err != nil {
-			return err
-		}
-		p.Default, p.Value = decl.Default, decl.Value
-		return nil
-	}
-	return n.Decode(&p.Default)
-}
-
+// stackFile is the part of Pulumi.<stack>.yaml a plan reads. Its keys stay as
+// written (workspace.LoadProjectStack would give a key without a namespace the
+// project's, where fargo refuses it by name), its values are the SDK's.
 type stackFile struct {
-	Config map[string]any `yaml:"config"`
+	Config map[string]sdkconfig.Value `yaml:"config"`
 }
 
 // PreviewTemplate is the stack file previews are made from: the preview
@@ -145,12 +119,9 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 	if stack == TemplateStack {
 		stack = TemplatePreview
 	}
-	var project projectFile
-	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &project); err != nil {
+	project, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
 		return nil, err
-	}
-	if project.Name == "" {
-		return nil, fmt.Errorf("Pulumi.yaml: no project name")
 	}
 	stackPath := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	if _, err := os.Stat(stackPath); errors.Is(err, fs.ErrNotExist) && config.IsPreviewStack(stack) {
@@ -165,10 +136,10 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 	}
 
 	data, _ := os.ReadFile(stackPath)
-	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{},
+	cfg := &StackConfig{Project: project.Name.String(), Stack: stack, Values: map[string]string{},
 		File: filepath.Base(stackPath), Lines: keyLines(data), Dir: dir}
 	for key, entry := range project.Config {
-		full := qualify(project.Name, key)
+		full := qualify(cfg.Project, key)
 		v := entry.Default
 		if entry.Value != nil {
 			v = entry.Value
@@ -176,7 +147,7 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 		if v == nil {
 			continue
 		}
-		s, _, err := configString(v)
+		s, err := defaultText(v)
 		if err != nil {
 			return nil, fmt.Errorf("Pulumi.yaml: %s: %w", full, err)
 		}
@@ -184,13 +155,13 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 	}
 	for key, v := range sf.Config {
 		full := stackKey(key)
-		s, secret, err := configString(v)
+		s, err := v.Value(sdkconfig.NewBlindingDecrypter())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", filepath.Base(stackPath), full, err)
 		}
 		cfg.Values[full] = s
 		cfg.FileKeys = append(cfg.FileKeys, full)
-		if secret {
+		if v.Secure() {
 			cfg.SecretKeys = append(cfg.SecretKeys, full)
 		}
 	}
@@ -226,13 +197,12 @@ func listStacks(dir string) []string {
 	return out
 }
 
-// stackKey is a stack file's key as the Pulumi CLI reads it: <namespace>:<name>,
-// or the older <namespace>:config:<name> for the same key. Unlike Pulumi.yaml, a
-// stack file gives every key its namespace; one without stays as written, for
-// the key check to refuse as the CLI does.
+// stackKey is a stack file's key as the SDK's config.ParseKey reads it:
+// <namespace>:<name>, or the older <namespace>:config:<name> for the same key.
+// A key it cannot parse stays as written, for the key check to refuse.
 func stackKey(key string) string {
-	if ns, name, ok := strings.Cut(key, ":config:"); ok && !strings.Contains(ns, ":") && !strings.Contains(name, ":") {
-		return ns + ":" + name
+	if k, err := sdkconfig.ParseKey(key); err == nil {
+		return k.String()
 	}
 	return key
 }
@@ -245,26 +215,16 @@ func qualify(project, key string) string {
 	return project + ":" + key
 }
 
-// configString renders a YAML value the way the CLI passes it to a program: scalars
-// as their text, objects and lists as JSON, encrypted values as a placeholder.
-func configString(v any) (string, bool, error) {
-	switch t := v.(type) {
-	case string:
-		return t, false, nil
-	case bool:
-		return strconv.FormatBool(t), false, nil
-	case int:
-		return strconv.Itoa(t), false, nil
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64), false, nil
-	case map[string]any:
-		if _, ok := t["secure"]; ok && len(t) == 1 {
-			return SecretPlaceholder, true, nil
-		}
-	}
+// defaultText is the text of a Pulumi.yaml default as the program is handed
+// it, read as the SDK reads a stack file's value.
+func defaultText(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", false, fmt.Errorf("cannot be read as config: %w", err)
+		return "", fmt.Errorf("cannot be read as config: %w", err)
 	}
-	return string(b), false, nil
+	var value sdkconfig.Value
+	if err := value.UnmarshalJSON(b); err != nil {
+		return "", fmt.Errorf("cannot be read as config: %w", err)
+	}
+	return value.Value(sdkconfig.NewBlindingDecrypter())
 }

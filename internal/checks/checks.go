@@ -146,15 +146,16 @@ func Failed(findings []Finding) []Finding {
 	return out
 }
 
-func pass(urn, format string, args ...any) Finding {
-	return Finding{URN: urn, Status: Pass, Reason: fmt.Sprintf(format, args...)}
+// pass, fail and verdict take a URN as the graph types it (resource.URN) or as a string.
+func pass[URN ~string](urn URN, format string, args ...any) Finding {
+	return Finding{URN: string(urn), Status: Pass, Reason: fmt.Sprintf(format, args...)}
 }
 
-func fail(urn, format string, args ...any) Finding {
-	return Finding{URN: urn, Status: Fail, Reason: fmt.Sprintf(format, args...)}
+func fail[URN ~string](urn URN, format string, args ...any) Finding {
+	return Finding{URN: string(urn), Status: Fail, Reason: fmt.Sprintf(format, args...)}
 }
 
-func verdict(ok bool, urn, reason string) Finding {
+func verdict[URN ~string](ok bool, urn URN, reason string) Finding {
 	if ok {
 		return pass(urn, "%s", reason)
 	}
@@ -426,7 +427,7 @@ func defaultSecurityGroups(g *graph.Export) []Finding {
 	}
 	var out []Finding
 	for _, v := range g.Resources(awstypes.VPC) {
-		d, ok := byVpc[v.ID]
+		d, ok := byVpc[string(v.ID)]
 		if !ok || v.ID == "" {
 			out = append(out, fail(v.URN, "the VPC's default security group is not managed, so it keeps AWS's allow-all rules"))
 			continue
@@ -462,7 +463,7 @@ func ingressRules(g *graph.Export) []ingressRule {
 		if c := r.String("cidrIpv6"); c != "" {
 			cidr = c
 		}
-		out = append(out, ingressRule{urn: r.URN, protocol: r.String("ipProtocol"), cidr: cidr, from: int(from), to: int(to),
+		out = append(out, ingressRule{urn: string(r.URN), protocol: r.String("ipProtocol"), cidr: cidr, from: int(from), to: int(to),
 			fromGroup: r.String("referencedSecurityGroupId") != ""})
 	}
 	for _, sg := range g.Resources(awstypes.SecurityGroup) {
@@ -479,10 +480,10 @@ func ingressRules(g *graph.Export) []ingressRule {
 			}
 			groups, _ := m["securityGroups"].([]any)
 			for _, c := range cidrs {
-				out = append(out, ingressRule{urn: sg.URN, protocol: fmt.Sprint(m["protocol"]), cidr: c, from: int(from), to: int(to)})
+				out = append(out, ingressRule{urn: string(sg.URN), protocol: fmt.Sprint(m["protocol"]), cidr: c, from: int(from), to: int(to)})
 			}
 			if len(cidrs) == 0 && len(groups) > 0 {
-				out = append(out, ingressRule{urn: sg.URN, protocol: fmt.Sprint(m["protocol"]), from: int(from), to: int(to), fromGroup: true})
+				out = append(out, ingressRule{urn: string(sg.URN), protocol: fmt.Sprint(m["protocol"]), from: int(from), to: int(to), fromGroup: true})
 			}
 		}
 	}
@@ -602,14 +603,14 @@ func policyDocuments(g *graph.Export) map[string][]string {
 	docs := map[string][]string{}
 	for _, typ := range []string{awstypes.IAMRolePolicy, awstypes.IAMPolicy, awstypes.IAMUserPolicy, awstypes.IAMGroupPolicy} {
 		for _, r := range g.Resources(typ) {
-			docs[r.URN] = append(docs[r.URN], r.String("policy"))
+			docs[string(r.URN)] = append(docs[string(r.URN)], r.String("policy"))
 		}
 	}
 	for _, r := range g.Resources(awstypes.IAMRole) {
 		for _, p := range r.List("inlinePolicies") {
 			if m, ok := p.(map[string]any); ok {
 				if s, ok := m["policy"].(string); ok {
-					docs[r.URN] = append(docs[r.URN], s)
+					docs[string(r.URN)] = append(docs[string(r.URN)], s)
 				}
 			}
 		}
@@ -874,7 +875,7 @@ func tableBackups(g *graph.Export) []Finding {
 	if len(tables) == 0 {
 		urn := ""
 		if st := g.Resources(graph.RootStackType); len(st) > 0 {
-			urn = st[0].URN
+			urn = string(st[0].URN)
 		}
 		return []Finding{pass(urn, "the stack holds no table: everything in it is recreated by `pulumi up`")}
 	}

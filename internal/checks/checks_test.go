@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 )
 
 type m = map[string]any
@@ -19,11 +21,11 @@ func stack(resources ...graph.Resource) *graph.Export {
 }
 
 func res(typ, name string, inputs m) graph.Resource {
-	return graph.Resource{URN: "urn:pulumi:dev::fargo::" + typ + "::" + name, Type: typ, Custom: true, Inputs: inputs}
+	return graph.Resource{URN: resource.URN("urn:pulumi:dev::fargo::" + typ + "::" + name), Type: tokens.Type(typ), Custom: true, Inputs: inputs}
 }
 
 func withID(r graph.Resource, id string) graph.Resource {
-	r.ID = id
+	r.ID = resource.ID(id)
 	return r
 }
 
@@ -250,8 +252,8 @@ func TestExceptionLimitedToResources(t *testing.T) {
 	}}}
 	wide := policy(stmt([]any{"ec2:*"}, "*"))
 	deploy, other := wide, wide
-	deploy.URN = strings.TrimSuffix(wide.URN, "::p") + "::deploy"
-	other.URN = strings.TrimSuffix(wide.URN, "::p") + "::other"
+	deploy.URN = resource.URN(strings.TrimSuffix(string(wide.URN), "::p") + "::deploy")
+	other.URN = resource.URN(strings.TrimSuffix(string(wide.URN), "::p") + "::other")
 	findings := Evaluate(stack(deploy, other), reg)
 	for _, f := range findings {
 		if f.Control != "IAM.21" {

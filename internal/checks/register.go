@@ -9,6 +9,7 @@ import (
 
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/naming"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"gopkg.in/yaml.v3"
 )
 
@@ -108,7 +109,7 @@ func (e *Exception) covers(urn string) bool {
 	if len(e.Resources) == 0 {
 		return true
 	}
-	return slices.Contains(e.Resources, (&graph.Resource{URN: urn}).Name())
+	return slices.Contains(e.Resources, (&graph.Resource{URN: resource.URN(urn)}).Name())
 }
 
 // apply turns the failures an exception covers into excepted findings, but only

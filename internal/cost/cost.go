@@ -207,7 +207,7 @@ func (e *estimator) addScheduled(r *graph.Resource, description, key string, qty
 		MonthlyScheduled: qtyScheduled * p.Price, MonthlyScheduledAtMax: qtyScheduledAtMax * p.Price,
 	}
 	if r != nil {
-		it.URN, it.Type, it.Resource = r.URN, r.Type, r.Name()
+		it.URN, it.Type, it.Resource = string(r.URN), string(r.Type), r.Name()
 	}
 	e.est.Items = append(e.est.Items, it)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 const stackURN = "urn:pulumi:t::fargo::pulumi:pulumi:Stack::fargo-t"
@@ -120,11 +121,11 @@ func natGraph(gateways, instances int) *graph.Export {
 	res := []graph.Resource{{URN: stackURN, Type: graph.RootStackType, Outputs: map[string]any{"region": "us-east-1"}}}
 	for i := range gateways {
 		res = append(res,
-			graph.Resource{URN: fmt.Sprintf("urn:nat%d", i), Type: "aws:ec2/natGateway:NatGateway", Custom: true},
-			graph.Resource{URN: fmt.Sprintf("urn:eip%d", i), Type: "aws:ec2/eip:Eip", Custom: true})
+			graph.Resource{URN: resource.URN(fmt.Sprintf("urn:nat%d", i)), Type: "aws:ec2/natGateway:NatGateway", Custom: true},
+			graph.Resource{URN: resource.URN(fmt.Sprintf("urn:eip%d", i)), Type: "aws:ec2/eip:Eip", Custom: true})
 	}
 	for i := range instances {
-		res = append(res, graph.Resource{URN: fmt.Sprintf("urn:i%d", i), Type: "aws:ec2/instance:Instance", Custom: true, Inputs: map[string]any{
+		res = append(res, graph.Resource{URN: resource.URN(fmt.Sprintf("urn:i%d", i)), Type: "aws:ec2/instance:Instance", Custom: true, Inputs: map[string]any{
 			"instanceType": "t4g.nano", "associatePublicIpAddress": true, "rootBlockDevice": map[string]any{"volumeSize": 8.0},
 		}})
 	}

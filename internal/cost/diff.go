@@ -96,7 +96,7 @@ func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 	old := map[string]*graph.Resource{}
 	for i := range base.Deployment.Resources {
 		r := &base.Deployment.Resources[i]
-		old[identity(r.URN)] = r
+		old[identity(string(r.URN))] = r
 	}
 	seen := map[string]bool{}
 	for i := range head.Deployment.Resources {
@@ -104,9 +104,9 @@ func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 		if skipped(r) {
 			continue
 		}
-		id := identity(r.URN)
+		id := identity(string(r.URN))
 		seen[id] = true
-		c := Change{Resource: id, URN: r.URN, Type: r.Type, MonthlyBefore: costBefore[id], MonthlyAfter: costAfter[id]}
+		c := Change{Resource: id, URN: string(r.URN), Type: string(r.Type), MonthlyBefore: costBefore[id], MonthlyAfter: costAfter[id]}
 		prev, ok := old[id]
 		if !ok {
 			d.Added = append(d.Added, c)
@@ -118,7 +118,7 @@ func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 	}
 	for id, r := range old {
 		if !seen[id] && !skipped(r) {
-			d.Removed = append(d.Removed, Change{Resource: id, URN: r.URN, Type: r.Type, MonthlyBefore: costBefore[id]})
+			d.Removed = append(d.Removed, Change{Resource: id, URN: string(r.URN), Type: string(r.Type), MonthlyBefore: costBefore[id]})
 		}
 	}
 	for _, list := range [][]Change{d.Added, d.Removed, d.Changed} {
@@ -129,7 +129,7 @@ func Compare(base, head *graph.Export, a Assumptions) (*Diff, error) {
 
 // skipped are resources whose diff says nothing: the stack and providers.
 func skipped(r *graph.Resource) bool {
-	return r.Type == graph.RootStackType || strings.HasPrefix(r.Type, "pulumi:providers:")
+	return r.Type == graph.RootStackType || strings.HasPrefix(string(r.Type), "pulumi:providers:")
 }
 
 // comparable normalizes inputs through JSON so numbers compare alike.

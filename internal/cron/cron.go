@@ -27,27 +27,99 @@ type Expr struct {
 	hours   uint64
 	months  uint64 // bit n: month n (1-12)
 	years   [4]uint64
-	dom     dayOfMonth
-	dow     dayOfWeek
+	dom     days
+	dow     days
 }
 
-// dayOfMonth is the Day-of-month field: any ("?"), days, the last day (L), the
-// last weekday (LW) and the weekdays nearest given days (15W).
-type dayOfMonth struct {
+// days is a parsed day field. Both fields take ? (any day), plain items and
+// lists of them; each takes items of its own beside (dayOfMonth, dayOfWeek).
+type days struct {
 	any      bool
-	days     uint64
-	last     bool
-	lastWork bool
-	nearest  []int
+	set      uint64   // bit n: day n
+	last     bool     // Day-of-month L: the month's last day
+	lastWork bool     // Day-of-month LW: the month's last weekday
+	nearest  []int    // Day-of-month 15W: the weekday nearest the 15th
+	lastOf   []int    // Day-of-week 5L: the month's last Thursday
+	nth      [][2]int // Day-of-week 3#2 (weekday, n): the month's second Tuesday
 }
 
-// dayOfWeek is the Day-of-week field (1 = SUN ... 7 = SAT): any ("?"), days, the
-// last given weekday of the month (5L) and the nth one (3#2).
-type dayOfWeek struct {
-	any  bool
-	days uint64
-	last []int
-	nth  [][2]int // weekday, n
+// dayField is one day field's grammar: what differs between the two.
+type dayField struct {
+	name  string
+	hi    int // the days run 1 to hi
+	names []string
+	// own reads an item only this field takes, and says whether it was one.
+	own func(f dayField, d *days, item string) (bool, error)
+}
+
+// dayOfMonth is the Day-of-month field: L, LW and 15W beside plain days.
+var dayOfMonth = dayField{name: "day-of-month", hi: 31, own: func(f dayField, d *days, item string) (bool, error) {
+	switch {
+	case item == "L":
+		d.last = true
+	case item == "LW":
+		d.lastWork = true
+	case strings.HasSuffix(item, "W"):
+		return true, f.day(strings.TrimSuffix(item, "W"), &d.nearest)
+	default:
+		return false, nil
+	}
+	return true, nil
+}}
+
+// dayOfWeek is the Day-of-week field (1 = SUN ... 7 = SAT): L alone (SAT), 5L
+// and 3#2 beside plain days.
+var dayOfWeek = dayField{name: "day-of-week", hi: 7, names: dayNames, own: func(f dayField, d *days, item string) (bool, error) {
+	switch {
+	case item == "L":
+		d.set |= 1 << 7
+	case strings.HasSuffix(item, "L"):
+		return true, f.day(strings.TrimSuffix(item, "L"), &d.lastOf)
+	case strings.Contains(item, "#"):
+		day, nth, _ := strings.Cut(item, "#")
+		n, err := value(f.name, day, 1, f.hi, f.names)
+		if err != nil {
+			return true, err
+		}
+		k, err := strconv.Atoi(nth)
+		if err != nil || k < 1 || k > 5 {
+			return true, fmt.Errorf("%s field %q asks for occurrence %q; use 1 to 5", f.name, item, nth)
+		}
+		d.nth = append(d.nth, [2]int{n, k})
+	default:
+		return false, nil
+	}
+	return true, nil
+}}
+
+// parse reads a day field's text.
+func (f dayField) parse(text string) (days, error) {
+	if text == "?" {
+		return days{any: true}, nil
+	}
+	var d days
+	for _, item := range strings.Split(text, ",") {
+		if own, err := f.own(f, &d, item); err != nil {
+			return d, err
+		} else if own {
+			continue
+		}
+		set, err := plainField(f.name, item, 1, f.hi, f.names)
+		if err != nil {
+			return d, err
+		}
+		d.set |= set
+	}
+	return d, nil
+}
+
+// day reads one day of the field and adds it to list.
+func (f dayField) day(s string, list *[]int) error {
+	n, err := value(f.name, s, 1, f.hi, f.names)
+	if err == nil {
+		*list = append(*list, n)
+	}
+	return err
 }
 
 var (
@@ -80,10 +152,10 @@ func Parse(s string) (*Expr, error) {
 	if e.years, err = yearField(fields[5]); err != nil {
 		return nil, err
 	}
-	if e.dom, err = parseDayOfMonth(fields[2]); err != nil {
+	if e.dom, err = dayOfMonth.parse(fields[2]); err != nil {
 		return nil, err
 	}
-	if e.dow, err = parseDayOfWeek(fields[4]); err != nil {
+	if e.dow, err = dayOfWeek.parse(fields[4]); err != nil {
 		return nil, err
 	}
 	if e.dom.any == e.dow.any {
@@ -181,73 +253,6 @@ func yearField(f string) ([4]uint64, error) {
 	return set, nil
 }
 
-func parseDayOfMonth(f string) (dayOfMonth, error) {
-	d := dayOfMonth{}
-	if f == "?" {
-		d.any = true
-		return d, nil
-	}
-	for _, part := range strings.Split(f, ",") {
-		switch {
-		case part == "L":
-			d.last = true
-		case part == "LW":
-			d.lastWork = true
-		case strings.HasSuffix(part, "W"):
-			n, err := value("day-of-month", strings.TrimSuffix(part, "W"), 1, 31, nil)
-			if err != nil {
-				return d, err
-			}
-			d.nearest = append(d.nearest, n)
-		default:
-			set, err := plainField("day-of-month", part, 1, 31, nil)
-			if err != nil {
-				return d, err
-			}
-			d.days |= set
-		}
-	}
-	return d, nil
-}
-
-func parseDayOfWeek(f string) (dayOfWeek, error) {
-	d := dayOfWeek{}
-	if f == "?" {
-		d.any = true
-		return d, nil
-	}
-	for _, part := range strings.Split(f, ",") {
-		switch {
-		case part == "L":
-			d.days |= 1 << 7 // alone, L is the last day of the week: SAT
-		case strings.HasSuffix(part, "L"):
-			n, err := value("day-of-week", strings.TrimSuffix(part, "L"), 1, 7, dayNames)
-			if err != nil {
-				return d, err
-			}
-			d.last = append(d.last, n)
-		case strings.Contains(part, "#"):
-			day, nth, _ := strings.Cut(part, "#")
-			n, err := value("day-of-week", day, 1, 7, dayNames)
-			if err != nil {
-				return d, err
-			}
-			k, err := strconv.Atoi(nth)
-			if err != nil || k < 1 || k > 5 {
-				return d, fmt.Errorf("day-of-week field %q asks for occurrence %q; use 1 to 5", part, nth)
-			}
-			d.nth = append(d.nth, [2]int{n, k})
-		default:
-			set, err := plainField("day-of-week", part, 1, 7, dayNames)
-			if err != nil {
-				return d, err
-			}
-			d.days |= set
-		}
-	}
-	return d, nil
-}
-
 func daysIn(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
@@ -275,7 +280,7 @@ func (e *Expr) dayMatches(y int, m time.Month, d int) bool {
 	last := daysIn(y, m)
 	wd := int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Weekday()) + 1 // SUN = 1
 	if !e.dom.any {
-		if e.dom.days&(1<<d) != 0 || (e.dom.last && d == last) {
+		if e.dom.set&(1<<d) != 0 || (e.dom.last && d == last) {
 			return true
 		}
 		if e.dom.lastWork && d == nearestWeekday(y, m, last) {
@@ -288,10 +293,10 @@ func (e *Expr) dayMatches(y int, m time.Month, d int) bool {
 		}
 		return false
 	}
-	if e.dow.days&(1<<wd) != 0 {
+	if e.dow.set&(1<<wd) != 0 {
 		return true
 	}
-	for _, l := range e.dow.last {
+	for _, l := range e.dow.lastOf {
 		if l == wd && d+7 > last {
 			return true
 		}

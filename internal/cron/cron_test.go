@@ -1,6 +1,7 @@
 package cron
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,61 @@ func TestCronFirstCommon(t *testing.T) {
 			t.Errorf("%s and %s fire together at %v", c.a, c.b, got)
 		case c.want != "" && (!ok || !got.Equal(at(c.want))):
 			t.Errorf("%s and %s first fire together at %v (%v), want %s", c.a, c.b, got, ok, c.want)
+		}
+	}
+}
+
+// TestDayFields pins what each day field's items mean, as the days of one
+// month an expression fires on, and which items each field refuses.
+func TestDayFields(t *testing.T) {
+	// August 2026 starts on a Saturday; May 2026 ends on a Sunday; February 2026 has 28 days.
+	for _, c := range []struct {
+		expr, month string
+		want        []int
+	}{
+		{"cron(0 0 L,LW,15W,1-3 * ? *)", "2026-08", []int{1, 2, 3, 14, 31}},
+		{"cron(0 0 1W * ? *)", "2026-08", []int{3}}, // never before the 1st
+		{"cron(0 0 LW * ? *)", "2026-05", []int{29}},
+		{"cron(0 0 31W * ? *)", "2026-05", []int{29}}, // never after the last day
+		{"cron(0 0 31W * ? *)", "2026-02", []int{27}}, // the 31st of a short month is its last day
+		{"cron(0 0 */10 * ? *)", "2026-08", []int{1, 11, 21, 31}},
+		{"cron(0 0 ? * L *)", "2026-08", []int{1, 8, 15, 22, 29}}, // L alone is SAT
+		{"cron(0 0 ? * 6L *)", "2026-08", []int{28}},
+		{"cron(0 0 ? * 2#1,fri#5 *)", "2026-05", []int{4, 29}},
+		{"cron(0 0 ? * SUN-TUE/2 *)", "2026-08", []int{2, 4, 9, 11, 16, 18, 23, 25, 30}},
+		{"cron(0 0 ? * L,2#1,6L *)", "2026-08", []int{1, 3, 8, 15, 22, 28, 29}},
+		{"cron(0 0 ? * 1L,3 *)", "2026-08", []int{4, 11, 18, 25, 30}},
+	} {
+		e, err := Parse(c.expr)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", c.expr, err)
+		}
+		first, _ := time.Parse("2006-01", c.month)
+		var got []int
+		for d := first; d.Month() == first.Month(); d = d.AddDate(0, 0, 1) {
+			if e.dayMatches(d.Year(), d.Month(), d.Day()) {
+				got = append(got, d.Day())
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s fires in %s on %v, want %v", c.expr, c.month, got, c.want)
+		}
+	}
+	for _, c := range []struct{ expr, want string }{
+		{"cron(0 0 W * ? *)", `day-of-month field has ""; allowed values are 1-31`},
+		{"cron(0 0 32W * ? *)", `day-of-month field has "32"; allowed values are 1-31`},
+		{"cron(0 0 5L * ? *)", `day-of-month field has "5L"; allowed values are 1-31`},
+		{"cron(0 0 1#2 * ? *)", `day-of-month field has "1#2"; allowed values are 1-31`},
+		{"cron(0 0 ?,1 * ? *)", `day-of-month field has "?"; allowed values are 1-31`},
+		{"cron(0 0 l * ? *)", `day-of-month field has "l"; allowed values are 1-31`},
+		{"cron(0 0 ? * LW *)", `day-of-week field has "LW"; allowed values are 1-7 or SUN-SAT`},
+		{"cron(0 0 ? * 8L *)", `day-of-week field has "8"; allowed values are 1-7 or SUN-SAT`},
+		{"cron(0 0 ? * X#1 *)", `day-of-week field has "X"; allowed values are 1-7 or SUN-SAT`},
+		{"cron(0 0 ? * MON#0 *)", `day-of-week field "MON#0" asks for occurrence "0"; use 1 to 5`},
+		{"cron(0 0 ? * 2#x *)", `day-of-week field "2#x" asks for occurrence "x"; use 1 to 5`},
+	} {
+		if _, err := Parse(c.expr); err == nil || err.Error() != c.want {
+			t.Errorf("Parse(%q) = %v, want %q", c.expr, err, c.want)
 		}
 	}
 }

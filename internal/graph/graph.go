@@ -1,6 +1,7 @@
 // Package graph is the resource graph that plans, cost estimates and checks share:
-// the subset of the `pulumi stack export` format (version 3) that fargo reads and
-// writes. A plan made offline and a real stack export decode into the same types.
+// a `pulumi stack export` document on the SDK's own types (apitype.DeploymentV3
+// and ResourceV3), with the accessors fargo reads it by. A plan made offline and
+// a real stack export decode into the same types.
 package graph
 
 import (
@@ -9,15 +10,21 @@ import (
 	"io"
 	"os"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// RootStackType is the type of the root resource, whose outputs are the stack outputs.
+// RootStackType is the type of the root resource, whose outputs are the stack
+// outputs: resource.RootStackType, untyped so that it compares with a string
+// and with a tokens.Type alike.
 const RootStackType = "pulumi:pulumi:Stack"
 
-// Export is a `pulumi stack export` document.
+// Export is a `pulumi stack export` document: apitype.UntypedDeployment's
+// envelope around its deployment, decoded.
 type Export struct {
-	Version    int        `json:"version"`
+	Version int `json:"version"`
+	// Features are those a version 4 deployment declares it uses.
+	Features   []string   `json:"features,omitempty"`
 	Deployment Deployment `json:"deployment"`
 	// OnRead, when set, is told each type a reader looks up: the tests of
 	// cost and checks learn from it which types each reads, to hold the
@@ -25,50 +32,46 @@ type Export struct {
 	OnRead func(typ string) `json:"-"`
 }
 
-// Deployment holds the resources of a stack.
+// Deployment is apitype.DeploymentV3 with its resources as fargo's Resource.
+// Resources shadows the embedded DeploymentV3.Resources, in Go and in JSON
+// alike, so the embedded one stays empty: use V3 for the SDK's whole value.
 type Deployment struct {
-	Manifest  Manifest   `json:"manifest"`
-	Resources []Resource `json:"resources"`
+	apitype.DeploymentV3
+	Resources []Resource `json:"resources,omitempty"`
 }
 
-// Manifest records what produced the deployment.
-type Manifest struct {
-	Time    string `json:"time"`
-	Magic   string `json:"magic"`
-	Version string `json:"version"`
+// V3 is the deployment as the SDK's type, resources included.
+func (d *Deployment) V3() *apitype.DeploymentV3 {
+	v3 := d.DeploymentV3
+	v3.Resources = make([]apitype.ResourceV3, len(d.Resources))
+	for i, r := range d.Resources {
+		v3.Resources[i] = apitype.ResourceV3(r)
+	}
+	return &v3
 }
 
-// Resource is one resource of the graph.
-type Resource struct {
-	URN     string         `json:"urn"`
-	Custom  bool           `json:"custom"`
-	ID      string         `json:"id,omitempty"`
-	Type    string         `json:"type"`
-	Inputs  map[string]any `json:"inputs,omitempty"`
-	Outputs map[string]any `json:"outputs,omitempty"`
-	Parent  string         `json:"parent,omitempty"`
-	Protect bool           `json:"protect,omitempty"`
-	// RetainOnDelete leaves the cloud resource in place when the stack deletes it.
-	RetainOnDelete bool     `json:"retainOnDelete,omitempty"`
-	Dependencies   []string `json:"dependencies,omitempty"`
-	Provider       string   `json:"provider,omitempty"`
-	IgnoreChanges  []string `json:"ignoreChanges,omitempty"`
-	// ReplaceOnChanges are the inputs whose change replaces the resource.
-	ReplaceOnChanges []string `json:"replaceOnChanges,omitempty"`
-	// Aliases are URNs the resource was known by before, which the engine
-	// reads as this resource rather than one to delete.
-	Aliases []string `json:"aliases,omitempty"`
-	// ResourceHooks name the hooks the engine runs around the resource's steps,
-	// by kind (BeforeDelete, ...), as the state records them.
-	ResourceHooks map[string][]string `json:"resourceHooks,omitempty"`
+// ToUntypedDeployment is apitype.DeploymentV3's, over the whole deployment:
+// the promoted one would leave the resources out.
+func (d *Deployment) ToUntypedDeployment(version int, features []string) (*apitype.UntypedDeployment, error) {
+	return d.V3().ToUntypedDeployment(version, features)
 }
+
+// NormalizeURNReferences is apitype.DeploymentV3's, over the whole deployment:
+// the promoted one would leave the resources out.
+func (d *Deployment) NormalizeURNReferences() (*apitype.DeploymentV3, error) {
+	return d.V3().NormalizeURNReferences()
+}
+
+// Resource is one resource of the graph: apitype.ResourceV3 itself, so a
+// *apitype.ResourceV3 converts to a *Resource, with fargo's accessors.
+type Resource apitype.ResourceV3
 
 // Name is the resource's logical name, the last part of its URN.
 func (r *Resource) Name() string {
-	if u := resource.URN(r.URN); u.IsValid() {
-		return u.Name()
+	if r.URN.IsValid() {
+		return r.URN.Name()
 	}
-	return r.URN
+	return string(r.URN)
 }
 
 // Input returns the input at a path of map keys, or nil.
@@ -169,7 +172,7 @@ func (e *Export) Resources(typ string) []*Resource {
 	}
 	var out []*Resource
 	for i := range e.Deployment.Resources {
-		if e.Deployment.Resources[i].Type == typ {
+		if string(e.Deployment.Resources[i].Type) == typ {
 			out = append(out, &e.Deployment.Resources[i])
 		}
 	}
@@ -177,7 +180,7 @@ func (e *Export) Resources(typ string) []*Resource {
 }
 
 // ByURN returns the resource with the URN, or nil.
-func (e *Export) ByURN(urn string) *Resource {
+func (e *Export) ByURN(urn resource.URN) *Resource {
 	for i := range e.Deployment.Resources {
 		if e.Deployment.Resources[i].URN == urn {
 			return &e.Deployment.Resources[i]
@@ -215,8 +218,8 @@ func (e *Export) PreviewPorts() (from, to int, ok bool) {
 // StackName returns the stack's name from the root stack's URN.
 func (e *Export) StackName() string {
 	for _, r := range e.Resources(RootStackType) {
-		if u := resource.URN(r.URN); u.IsValid() {
-			return string(u.Stack())
+		if r.URN.IsValid() {
+			return string(r.URN.Stack())
 		}
 	}
 	return ""
@@ -225,8 +228,8 @@ func (e *Export) StackName() string {
 // ProjectName returns the project's name from the root stack's URN.
 func (e *Export) ProjectName() string {
 	for _, r := range e.Resources(RootStackType) {
-		if u := resource.URN(r.URN); u.IsValid() {
-			return string(u.Project())
+		if r.URN.IsValid() {
+			return string(r.URN.Project())
 		}
 	}
 	return ""
@@ -247,22 +250,38 @@ func (e *Export) Region() string {
 	return ""
 }
 
-// Decode reads an export document, or the raw deployment, from r.
+// Decode reads an export document, or the raw deployment, from r. As the
+// engine's stack.DeserializeUntypedDeployment does (in pulumi/pkg, which fargo
+// does not import), it decodes the envelope (apitype.UntypedDeployment),
+// refuses a schema version newer than the SDK knows, and decodes versions 3
+// and 4 as DeploymentV3; versions 1 and 2, which the engine would migrate, are
+// refused.
 func Decode(r io.Reader) (*Export, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	var e Export
-	if err := json.Unmarshal(data, &e); err != nil {
+	var u apitype.UntypedDeployment
+	if err := json.Unmarshal(data, &u); err != nil {
 		return nil, fmt.Errorf("not a pulumi stack export: %w", err)
 	}
-	if len(e.Deployment.Resources) == 0 {
+	if u.Deployment == nil {
 		// `pulumi stack export` may also be given just the deployment object.
-		var d Deployment
-		if err := json.Unmarshal(data, &d); err == nil && len(d.Resources) > 0 {
-			e = Export{Version: 3, Deployment: d}
-		}
+		u = apitype.UntypedDeployment{Version: apitype.DeploymentSchemaVersionCurrent, Deployment: data}
+	}
+	return FromUntyped(u)
+}
+
+// FromUntyped decodes the deployment an apitype.UntypedDeployment holds, as
+// the automation API's Stack.Export returns it.
+func FromUntyped(u apitype.UntypedDeployment) (*Export, error) {
+	if u.Version < apitype.DeploymentSchemaVersionCurrent || u.Version > apitype.DeploymentSchemaVersionLatest {
+		return nil, fmt.Errorf("not a pulumi stack export: version %d; fargo reads versions %d to %d",
+			u.Version, apitype.DeploymentSchemaVersionCurrent, apitype.DeploymentSchemaVersionLatest)
+	}
+	e := Export{Version: u.Version, Features: u.Features}
+	if err := json.Unmarshal(u.Deployment, &e.Deployment); err != nil {
+		return nil, fmt.Errorf("not a pulumi stack export: %w", err)
 	}
 	if len(e.Deployment.Resources) == 0 {
 		return nil, fmt.Errorf("not a pulumi stack export: no deployment.resources")
