@@ -38,13 +38,8 @@ func CheckKeys(keys []string) error {
 	}
 	var errs []error
 	for _, k := range slices.Sorted(slices.Values(keys)) {
-		ns, name, namespaced := strings.Cut(k, ":")
+		ns, name, _ := strings.Cut(k, ":")
 		switch names, ok := known[ns]; {
-		case !namespaced:
-			// As `pulumi up` does: the CLI reads a stack file's keys as
-			// <namespace>:<name> and cannot parse one without a namespace
-			// (ParseKey, sdk/go/common/resource/config/key.go).
-			errs = append(errs, errorf(k, "is not namespaced; Pulumi refuses a stack file key without one (could not parse %s as a configuration key): write %s", k, withNamespace(k)))
 		case ns == "pulumi" || (ok && slices.Contains(names, name)):
 			continue
 		case ok:
@@ -52,7 +47,13 @@ func CheckKeys(keys []string) error {
 			for _, n := range names {
 				list = append(list, ns+":"+n)
 			}
-			msg := "unknown key" + didYouMean(k, all) + "; "
+			guess := didYouMean(k, all)
+			if ns == Namespace && slices.Contains(AwsProviderKeys, name) {
+				// A stack file key without a namespace is the project's: region
+				// reads as fargo:region, and the user meant the provider's.
+				guess = " (did you mean aws:" + name + "?)"
+			}
+			msg := "unknown key" + guess + "; "
 			if ns == Namespace {
 				msg += "fargo reads " + strings.Join(list, ", ")
 			} else {
@@ -64,15 +65,6 @@ func CheckKeys(keys []string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// withNamespace is the key a name written without a namespace most likely meant:
-// fargo's own, or the AWS provider's when only it reads that name (region).
-func withNamespace(name string) string {
-	if !slices.Contains(ConfigKeys, name) && slices.Contains(AwsProviderKeys, name) {
-		return "aws:" + name
-	}
-	return fullKey(name)
 }
 
 // CLIKeys lists the keys in the Pulumi CLI's PULUMI_CONFIG, a JSON object of every

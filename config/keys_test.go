@@ -28,10 +28,8 @@ func TestCheckKeysRefusesWhatNothingReads(t *testing.T) {
 		{"aws typo", []string{"aws:regoin"}, []refusal{{key: "aws:regoin", says: []string{"unknown key (did you mean aws:region?)", "the AWS provider reads aws:accessKey, ", "aws:region"}}}},
 		{"namespace typo", []string{"fargp:services"}, []refusal{{key: "fargp:services", msg: `unknown namespace "fargp" (did you mean fargo:services?); keys are fargo:<key> (fargo's own), aws:<key> (the AWS provider's) or pulumi:<key>`}}},
 		{"another provider", []string{"gcp:project"}, []refusal{{key: "gcp:project", says: []string{`unknown namespace "gcp";`}}}},
-		{"aws name without a namespace", []string{"region"}, []refusal{{key: "region", msg: "is not namespaced; Pulumi refuses a stack file key without one (could not parse region as a configuration key): write aws:region"}}},
-		{"fargo name without a namespace", []string{"services"}, []refusal{{key: "services", says: []string{"write fargo:services"}}}},
-		{"unknown name without a namespace", []string{"colour"}, []refusal{{key: "colour", says: []string{"write fargo:colour"}}}},
-		{"every one, sorted", []string{"fargo:servics", "aws:region", "aws:regoin", "region"}, []refusal{{key: "aws:regoin"}, {key: "fargo:servics"}, {key: "region"}}},
+		{"the provider's name under fargo's namespace", []string{"fargo:region"}, []refusal{{key: "fargo:region", msg: "unknown key (did you mean aws:region?); " + fargoReads}}},
+		{"every one, sorted", []string{"fargo:servics", "aws:region", "aws:regoin", "fargo:region"}, []refusal{{key: "aws:regoin"}, {key: "fargo:region"}, {key: "fargo:servics"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) { wantRefusals(t, CheckKeys(c.keys), c.want...) })
 	}

@@ -328,10 +328,12 @@ func TestTaskDefinitionSizeConfigLimit(t *testing.T) {
 	}
 }
 
-// TestUnnamespacedStackKeyIsRefused covers a stack file key without its
-// namespace, which `pulumi up` refuses: the plan must too, naming the key and
-// its namespaced form, and must read <namespace>:config:<name> as the CLI does.
-func TestUnnamespacedStackKeyIsRefused(t *testing.T) {
+// TestUnnamespacedStackKeyIsTheProjects covers a stack file key without its
+// namespace, which the Pulumi CLI (v3.274) reads as the project's, as
+// workspace's stackConfigNamespacedWithProject does: the plan must too, so
+// network is fargo:network, and region, fargo:region, is refused pointing at
+// aws:region. It must also read <namespace>:config:<name> as the CLI does.
+func TestUnnamespacedStackKeyIsTheProjects(t *testing.T) {
 	dir := t.TempDir()
 	copyFile(t, "../Pulumi.yaml", dir+"/Pulumi.yaml")
 	writeFile(t, dir+"/Pulumi.bare.yaml", "config:\n  aws:region: ap-northeast-2\n  network:\n    nat: single\n  region: ap-northeast-2\n  fargo:config:deletionProtection: true\n")
@@ -339,20 +341,22 @@ func TestUnnamespacedStackKeyIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.Line("network.nat") != 4 {
-		t.Errorf("network.nat is on line %d, want 4", sc.Line("network.nat"))
+	if v, _ := sc.Get("fargo:network"); v != `{"nat":"single"}` {
+		t.Errorf("network read as fargo:network %q, want {\"nat\":\"single\"}", v)
+	}
+	if sc.Line("fargo:network.nat") != 4 {
+		t.Errorf("fargo:network.nat is on line %d, want 4", sc.Line("fargo:network.nat"))
 	}
 	if v, _ := sc.Get("fargo:deletionProtection"); v != "true" {
 		t.Errorf("fargo:config:deletionProtection read as %q, want fargo:deletionProtection true", v)
 	}
 	_, err = plan.Run(sc, mocks.Options{})
-	for _, want := range []string{
-		"network: is not namespaced; Pulumi refuses a stack file key without one (could not parse network as a configuration key): write fargo:network",
-		"region: is not namespaced; Pulumi refuses a stack file key without one (could not parse region as a configuration key): write aws:region",
-	} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("got %v, want %q", err, want)
-		}
+	const want = "fargo:region: unknown key (did you mean aws:region?)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	if err != nil && strings.Contains(err.Error(), "fargo:network: ") {
+		t.Errorf("fargo:network, written without its namespace, was refused: %v", err)
 	}
 }
 

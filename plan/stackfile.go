@@ -58,7 +58,7 @@ func (c *StackConfig) Line(key string) int {
 }
 
 // keyLines maps every key and path under a stack file's config to its line.
-func keyLines(data []byte) map[string]int {
+func keyLines(project string, data []byte) map[string]int {
 	lines := map[string]int{}
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
@@ -71,7 +71,7 @@ func keyLines(data []byte) map[string]int {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				p := path + "." + n.Content[i].Value
 				if path == "" {
-					p = stackKey(n.Content[i].Value)
+					p = stackKey(project, n.Content[i].Value)
 				}
 				lines[p] = n.Content[i].Line
 				walk(n.Content[i+1], p)
@@ -93,9 +93,8 @@ func keyLines(data []byte) map[string]int {
 	return lines
 }
 
-// stackFile is the part of Pulumi.<stack>.yaml a plan reads. Its keys stay as
-// written (workspace.LoadProjectStack would give a key without a namespace the
-// project's, where fargo refuses it by name), its values are the SDK's.
+// stackFile is the part of Pulumi.<stack>.yaml a plan reads, its values the
+// SDK's; its keys are read as the CLI reads them (stackKey).
 type stackFile struct {
 	Config map[string]sdkconfig.Value `yaml:"config"`
 }
@@ -137,7 +136,7 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 
 	data, _ := os.ReadFile(stackPath)
 	cfg := &StackConfig{Project: project.Name.String(), Stack: stack, Values: map[string]string{},
-		File: filepath.Base(stackPath), Lines: keyLines(data), Dir: dir}
+		File: filepath.Base(stackPath), Lines: keyLines(project.Name.String(), data), Dir: dir}
 	for key, entry := range project.Config {
 		full := qualify(cfg.Project, key)
 		v := entry.Default
@@ -154,7 +153,7 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 		cfg.Values[full] = s
 	}
 	for key, v := range sf.Config {
-		full := stackKey(key)
+		full := stackKey(cfg.Project, key)
 		s, err := v.Value(sdkconfig.NewBlindingDecrypter())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", filepath.Base(stackPath), full, err)
@@ -197,17 +196,21 @@ func listStacks(dir string) []string {
 	return out
 }
 
-// stackKey is a stack file's key as the SDK's config.ParseKey reads it:
+// stackKey is a stack file's key as the CLI reads it: a key without a
+// namespace is the project's (workspace's stackConfigNamespacedWithProject,
+// sdk/go/common/workspace/loaders.go), and config.ParseKey reads
 // <namespace>:<name>, or the older <namespace>:config:<name> for the same key.
 // A key it cannot parse stays as written, for the key check to refuse.
-func stackKey(key string) string {
+func stackKey(project, key string) string {
+	key = qualify(project, key)
 	if k, err := sdkconfig.ParseKey(key); err == nil {
 		return k.String()
 	}
 	return key
 }
 
-// qualify gives a Pulumi.yaml key without a namespace the project's.
+// qualify gives a key without a namespace the project's, as Pulumi does in
+// Pulumi.yaml and in a stack file alike.
 func qualify(project, key string) string {
 	if strings.Contains(key, ":") {
 		return key
