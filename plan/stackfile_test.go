@@ -53,7 +53,7 @@ config:
 		// The stack file's: scalars as written, objects and lists as JSON.
 		"proj:str": "hello", "proj:int": "42", "proj:float": "2.5", "proj:bool": "false",
 		"proj:list": `[1,"two",{"three":3}]`, "proj:obj": `{"a":"\u003cb\u003e","z":1}`, "proj:secret": SecretPlaceholder,
-		"proj:legacy": "old", "network": `{"nat":"none"}`, "a:b:c": "three",
+		"proj:legacy": "old", "proj:network": `{"nat":"none"}`, "a:b:c": "three",
 		// A key without a value is "", as the CLI hands it (and warns of).
 		"proj:null": "",
 		// A secret inside an object: the object is secret, the rest readable.
@@ -65,11 +65,11 @@ config:
 	if !reflect.DeepEqual(sc.SecretKeys, []string{"proj:creds", "proj:secret"}) {
 		t.Errorf("secret keys %v", sc.SecretKeys)
 	}
-	fileKeys := []string{"a:b:c", "network", "proj:bool", "proj:creds", "proj:float", "proj:int", "proj:legacy", "proj:list", "proj:null", "proj:obj", "proj:secret", "proj:str"}
+	fileKeys := []string{"a:b:c", "proj:bool", "proj:creds", "proj:float", "proj:int", "proj:legacy", "proj:list", "proj:network", "proj:null", "proj:obj", "proj:secret", "proj:str"}
 	if !reflect.DeepEqual(sc.FileKeys, fileKeys) {
 		t.Errorf("file keys %v", sc.FileKeys)
 	}
-	for key, line := range map[string]int{"proj:str": 3, "proj:list[2].three": 7, "proj:legacy": 10, "network.nat": 12, "proj:obj.a.b": 8, "proj:size": 0} {
+	for key, line := range map[string]int{"proj:str": 3, "proj:list[2].three": 7, "proj:legacy": 10, "proj:network.nat": 12, "proj:obj.a.b": 8, "proj:size": 0} {
 		if got := sc.Line(key); got != line {
 			t.Errorf("%s on line %d, want %d", key, got, line)
 		}
