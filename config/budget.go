@@ -21,12 +21,8 @@ func wholeCents(usd float64) bool {
 
 func (c *Config) parseBudget(get func(string) (string, bool)) error {
 	key := fullKey("budget")
-	raw, ok := optionalObject(get, key)
-	if !ok {
-		return nil
-	}
-	var b BudgetConfig
-	if err := decodeStrict(key, raw, &b); err != nil {
+	b, err := decodeOptional(get, key, BudgetConfig{})
+	if b == nil || err != nil {
 		return err
 	}
 	errs := []error{checkEmails(key+".emails", b.Emails, 10, "give 1 to 10 (AWS Budgets' limit per alert)")}
@@ -39,6 +35,6 @@ func (c *Config) parseBudget(get func(string) (string, bool)) error {
 		// rounded to one nobody asked for: 0.004 even to 0.00, which is refused above.
 		errs = append(errs, errorf(key+".monthlyLimit", "%s has more than 2 decimals; give USD in whole cents, e.g. %.2f", strconv.FormatFloat(b.MonthlyLimit, 'f', -1, 64), math.Ceil(b.MonthlyLimit*100)/100))
 	}
-	c.Budget = &b
+	c.Budget = b
 	return errors.Join(errs...)
 }

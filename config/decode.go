@@ -159,6 +159,19 @@ func clip(s string) string {
 	return s
 }
 
+// decodeOptional decodes an optional object key strictly over its defaults; nil
+// when the key is unset or an empty object (off).
+func decodeOptional[T any](get func(string) (string, bool), key string, defaults T) (*T, error) {
+	raw, ok := optionalObject(get, key)
+	if !ok {
+		return nil, nil
+	}
+	if err := decodeStrict(key, raw, &defaults); err != nil {
+		return nil, err
+	}
+	return &defaults, nil
+}
+
 // optionalObject returns the raw value of an optional object key, or false when
 // the key is unset or an empty object (Pulumi.yaml's default, meaning "off").
 func optionalObject(get func(string) (string, bool), key string) (string, bool) {

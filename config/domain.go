@@ -44,12 +44,8 @@ const MaxCertificateName = 64
 
 func (c *Config) parseDomain(get func(string) (string, bool)) error {
 	key := fullKey("domain")
-	raw, ok := optionalObject(get, key)
-	if !ok {
-		return nil
-	}
-	var d DomainConfig
-	if err := decodeStrict(key, raw, &d); err != nil {
+	d, err := decodeOptional(get, key, DomainConfig{})
+	if d == nil || err != nil {
 		return err
 	}
 	var errs []error
@@ -66,6 +62,6 @@ func (c *Config) parseDomain(get func(string) (string, bool)) error {
 	if n := d.Name(); len(n) > MaxCertificateName {
 		errs = append(errs, errorf(key, "%q is %d characters; it becomes the certificate's common name, which ACM caps at %d: choose a shorter host or zone", n, len(n), MaxCertificateName))
 	}
-	c.Domain = &d
+	c.Domain = d
 	return errors.Join(errs...)
 }

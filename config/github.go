@@ -69,12 +69,8 @@ func (g GithubConfig) RolloutSubjects() []string {
 
 func (c *Config) parseGithub(get func(string) (string, bool)) error {
 	key := fullKey("github")
-	raw, ok := optionalObject(get, key)
-	if !ok {
-		return nil
-	}
-	g := GithubConfig{Branch: "main"}
-	if err := decodeStrict(key, raw, &g); err != nil {
+	g, err := decodeOptional(get, key, GithubConfig{Branch: "main"})
+	if g == nil || err != nil {
 		return err
 	}
 	if !repoPattern.MatchString(g.Repository) {
@@ -103,7 +99,7 @@ func (c *Config) parseGithub(get func(string) (string, bool)) error {
 	if n := trustPolicyLength(g.RolloutSubjects()); n > MaxTrustPolicyLength {
 		return errorf(key+".appRepositories", "%d repositories make the rollout role's trust policy %d characters long; IAM takes %d by default: trust fewer repositories, or use shorter branch or environment names", len(g.AppRepositories), n, MaxTrustPolicyLength)
 	}
-	c.Github = &g
+	c.Github = g
 	return nil
 }
 

@@ -43,18 +43,14 @@ func (s *Schedule) AsleepAt(t time.Time) bool {
 
 func (c *Config) parseSchedule(get func(string) (string, bool)) error {
 	key := fullKey("schedule")
-	raw, ok := optionalObject(get, key)
-	if !ok {
-		return nil
-	}
-	var sc ScheduleConfig
-	if err := decodeStrict(key, raw, &sc); err != nil {
+	sc, err := decodeOptional(get, key, ScheduleConfig{})
+	if sc == nil || err != nil {
 		return err
 	}
 	if sc.AlwaysOn {
 		return errorf(key+".alwaysOn", "is for a service's own schedule key; to keep every service awake, leave fargo:schedule unset")
 	}
-	s, err := newSchedule(key, sc, c.now)
+	s, err := newSchedule(key, *sc, c.now)
 	c.Schedule = s
 	return err
 }
@@ -200,12 +196,8 @@ const (
 
 func (c *Config) parseAlarms(get func(string) (string, bool)) error {
 	key := fullKey("alarms")
-	raw, ok := optionalObject(get, key)
-	if !ok {
-		return nil
-	}
-	a := AlarmsConfig{ErrorRatePercent: DefaultErrorRatePercent, UnhealthyTasks: DefaultUnhealthyTasks, EvaluationMinutes: DefaultEvaluationMinutes}
-	if err := decodeStrict(key, raw, &a); err != nil {
+	a, err := decodeOptional(get, key, AlarmsConfig{ErrorRatePercent: DefaultErrorRatePercent, UnhealthyTasks: DefaultUnhealthyTasks, EvaluationMinutes: DefaultEvaluationMinutes})
+	if a == nil || err != nil {
 		return err
 	}
 	errs := []error{checkEmails(key+".emails", a.Emails, 10, "give 1 to 10")}
@@ -226,7 +218,7 @@ func (c *Config) parseAlarms(get func(string) (string, bool)) error {
 	if a.EvaluationMinutes < 1 || a.EvaluationMinutes > 1440 {
 		errs = append(errs, errorf(key+".evaluationMinutes", "%d is not allowed; use 1 to 1440 (a day)", a.EvaluationMinutes))
 	}
-	c.Alarms = &a
+	c.Alarms = a
 	return errors.Join(errs...)
 }
 

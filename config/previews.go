@@ -266,12 +266,8 @@ func (c *Config) parsePreviewTables(get func(string) (string, bool)) error {
 // parsePreviews reads a host's fargo:previews.
 func (c *Config) parsePreviews(get func(string) (string, bool)) error {
 	key := fullKey("previews")
-	raw, ok := optionalObject(get, key)
-	if !ok {
-		return nil
-	}
-	var p PreviewsConfig
-	if err := decodeStrict(key, raw, &p); err != nil {
+	p, err := decodeOptional(get, key, PreviewsConfig{})
+	if p == nil || err != nil {
 		return err
 	}
 	r, k := p.Ports, key+".ports"
@@ -287,7 +283,7 @@ func (c *Config) parsePreviews(get func(string) (string, bool)) error {
 	if p.Repository != "" && !repoPattern.MatchString(p.Repository) {
 		return errorf(key+".repository", "%q is not a GitHub repository like my-org/board", p.Repository)
 	}
-	c.Previews = &p
+	c.Previews = p
 	return nil
 }
 
