@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,6 +65,43 @@ type previewRun struct {
 	gh        *fakeGitHub
 }
 
+// moduleEntries are the top-level entries of fargo's Go module in repo, which
+// a workflow's `go run ./cmd/plan` builds from: go.mod, go.sum, the exception
+// register, and every file and folder with Go source (not the suite's own
+// module, e2e).
+func moduleEntries(t *testing.T, repo string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{"go.mod", "go.sum", "exceptions.yaml"}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasPrefix(name, ".") || name == "e2e":
+		case !e.IsDir() && strings.HasSuffix(name, ".go"):
+			out = append(out, name)
+		case e.IsDir() && hasGo(filepath.Join(repo, name)):
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// hasGo says whether a folder holds Go source at any depth.
+func hasGo(dir string) bool {
+	found := false
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
+			found = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
 // previewCheckout makes the runner's workspace as the preview jobs see it: the
 // pull request's repository (a folder per service), and fargo's checkout in
 // .fargo, which is the scratch project (its stack files) with the module
@@ -86,7 +124,7 @@ func (s *suite) previewCheckout(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []string{"go.mod", "go.sum", "main.go", "cmd", "config", "infra", "internal", "outputs", "exceptions.yaml"} {
+	for _, f := range moduleEntries(t, repo) {
 		link := filepath.Join(s.project.dir, f)
 		if _, err := os.Lstat(link); err == nil {
 			continue
