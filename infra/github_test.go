@@ -2,7 +2,6 @@ package infra_test
 
 import (
 	"encoding/json"
-	"github.com/fargo-dev/fargo/internal/awstypes"
 	"slices"
 	"sort"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/awsiam"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"github.com/fargo-dev/fargo/plan/mocks"
 )
 
@@ -265,6 +265,18 @@ func TestDeployRoleKnowsEveryServiceTheStackUses(t *testing.T) {
 				t.Errorf("%s: %v", stack, &awstypes.MissingError{Token: string(r.Type)})
 			case !granted[typ.IAM]:
 				t.Errorf("%s: the deploy role has no %s action, which %s needs (the catalogue's IAM prefix; grant it in infra/cipolicy.go)", stack, typ.IAM, r.Type)
+			}
+		}
+		if len(p.invoked) == 0 {
+			t.Errorf("%s: the plan records no function the program called", stack)
+		}
+		for _, tok := range p.invoked {
+			f, known := awstypes.LookupFunction(tok)
+			switch {
+			case !known:
+				t.Errorf("%s: %v", stack, &awstypes.MissingError{Token: tok})
+			case f.IAM != "" && !granted[f.IAM]:
+				t.Errorf("%s: the deploy role has no %s action, which the program's call of %s needs (the catalogue's IAM prefix; grant it in infra/cipolicy.go)", stack, f.IAM, tok)
 			}
 		}
 	}

@@ -281,16 +281,22 @@ func (n *network) newPrivateTier(ctx *pulumi.Context) error {
 // newNat creates the NAT of the mode and returns the default routes' targets:
 // one per zone for perAz, else one.
 func (n *network) newNat(ctx *pulumi.Context) ([]ec2.RouteArgs, error) {
-	if n.args.Network.Nat == config.NatInstance {
+	count := 0
+	switch n.args.Network.Nat {
+	case config.NatInstance:
 		eni, err := n.newNatInstance(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return []ec2.RouteArgs{{NetworkInterfaceId: eni}}, nil
-	}
-	count := 1
-	if n.args.Network.Nat == config.NatPerAz {
+	case config.NatSingle:
+		count = 1
+	case config.NatPerAz:
 		count = len(n.zones)
+	default:
+		// Unreachable: config admits only its modes, and none builds no NAT;
+		// a mode added there without its case here must not build a gateway.
+		return nil, fmt.Errorf("network %s: NAT mode %q has no NAT to build", n.name, n.args.Network.Nat)
 	}
 	var targets []ec2.RouteArgs
 	for i := range count {

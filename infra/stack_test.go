@@ -22,8 +22,9 @@ import (
 var stacks = []string{"dev", "prod"}
 
 type planned struct {
-	cfg *config.Config
-	exp *graph.Export
+	cfg     *config.Config
+	exp     *graph.Export
+	invoked []string // the functions the program called
 }
 
 var (
@@ -72,7 +73,7 @@ func runConfig(t *testing.T, sc *plan.StackConfig, opts mocks.Options) planned {
 	if err != nil {
 		t.Fatalf("planning %s: %v", sc.Stack, err)
 	}
-	return planned{cfg: cfg, exp: res.Export}
+	return planned{cfg: cfg, exp: res.Export, invoked: res.Invoked}
 }
 
 // one returns the single resource of typ whose logical name is name.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"github.com/fargo-dev/fargo/internal/awstypes"
 	"os"
 	"regexp"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"

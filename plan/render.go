@@ -3,11 +3,11 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/fargo-dev/fargo/internal/awstypes"
 	"io"
 	"sort"
 	"strings"
 
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"github.com/fargo-dev/fargo/internal/graph"
 )
 

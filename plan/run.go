@@ -37,6 +37,9 @@ type Result struct {
 	Config *StackConfig
 	// Export is the resource graph.
 	Export *graph.Export
+	// Invoked are the function tokens the program called, sorted: the calls
+	// its CI roles must be allowed besides managing its resources.
+	Invoked []string
 }
 
 // Run runs the fargo program for a stack's configuration under mocks.
@@ -72,10 +75,14 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 			if err != nil {
 				return fmt.Errorf("output %s: %w", name, err)
 			}
-			outputs[resource.PropertyKey(name)] = resource.NewPropertyValue(v.Value)
-			if !v.Known {
-				outputs[resource.PropertyKey(name)] = resource.MakeComputed(resource.NewStringProperty(""))
+			out := resource.NewPropertyValue(v.Value)
+			switch {
+			case !v.Known:
+				out = resource.MakeComputed(resource.NewStringProperty(""))
+			case v.Secret:
+				out = resource.MakeSecret(out) // shown as the export shows a secret
 			}
+			outputs[resource.PropertyKey(name)] = out
 		}
 		return nil
 	}
@@ -90,7 +97,7 @@ func Run(cfg *StackConfig, opts mocks.Options) (res *Result, err error) {
 	if err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mon), withConfig); err != nil || keysErr != nil {
 		return nil, cleanError(errors.Join(keysErr, err))
 	}
-	return &Result{Config: cfg, Export: buildExport(mon, outputs)}, nil
+	return &Result{Config: cfg, Export: buildExport(mon, outputs), Invoked: mon.Invoked()}, nil
 }
 
 // withHostOutputs plans a preview's host from its stack file beside the

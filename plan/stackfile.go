@@ -126,15 +126,17 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 	if _, err := os.Stat(stackPath); errors.Is(err, fs.ErrNotExist) && config.IsPreviewStack(stack) {
 		stackPath = filepath.Join(dir, PreviewTemplate)
 	}
-	var sf stackFile
-	if err := readYAML(stackPath, &sf); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no stack file %s for stack %q (stacks here: %s)", filepath.Base(stackPath), stack, strings.Join(listStacks(dir), ", "))
-		}
+	data, err := os.ReadFile(stackPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no stack file %s for stack %q (stacks here: %s)", filepath.Base(stackPath), stack, strings.Join(listStacks(dir), ", "))
+	} else if err != nil {
 		return nil, err
 	}
-
-	data, _ := os.ReadFile(stackPath)
+	var sf stackFile
+	if err := yaml.Unmarshal(data, &sf); err != nil {
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+		return nil, fmt.Errorf("%s: not valid YAML: %s", filepath.Base(stackPath), msg)
+	}
 	cfg := &StackConfig{Project: project.Name.String(), Stack: stack, Values: map[string]string{},
 		File: filepath.Base(stackPath), Lines: keyLines(project.Name.String(), data), Dir: dir}
 	for key, entry := range project.Config {
@@ -173,18 +175,6 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 func (c *StackConfig) Get(key string) (string, bool) {
 	v, ok := c.Values[key]
 	return v, ok
-}
-
-func readYAML(path string, out any) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := yaml.Unmarshal(data, out); err != nil {
-		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
-		return fmt.Errorf("%s: not valid YAML: %s", filepath.Base(path), msg)
-	}
-	return nil
 }
 
 func listStacks(dir string) []string {

@@ -45,13 +45,13 @@ const (
 	ECSClusterCapacityProviders   = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
 	ECSService                    = "aws:ecs/service:Service"
 	ECSTaskDefinition             = "aws:ecs/taskDefinition:TaskDefinition"
+	IAMGroupPolicy                = "aws:iam/groupPolicy:GroupPolicy"
 	OIDCProvider                  = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+	IAMPolicy                     = "aws:iam/policy:Policy"
 	IAMRole                       = "aws:iam/role:Role"
 	IAMRolePolicy                 = "aws:iam/rolePolicy:RolePolicy"
 	IAMRolePolicyAttachment       = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-	IAMPolicy                     = "aws:iam/policy:Policy"
 	IAMUserPolicy                 = "aws:iam/userPolicy:UserPolicy"
-	IAMGroupPolicy                = "aws:iam/groupPolicy:GroupPolicy"
 	Listener                      = "aws:lb/listener:Listener"
 	ListenerRule                  = "aws:lb/listenerRule:ListenerRule"
 	LoadBalancer                  = "aws:lb/loadBalancer:LoadBalancer"
@@ -67,12 +67,12 @@ const (
 
 // Functions fargo invokes.
 const (
+	GetOpenIDConnectProvider = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
 	GetAvailabilityZones     = "aws:index/getAvailabilityZones:getAvailabilityZones"
 	GetCallerIdentity        = "aws:index/getCallerIdentity:getCallerIdentity"
-	GetOpenIDConnectProvider = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
+	GetResources             = "aws:resourcegroupstaggingapi/getResources:getResources"
 	GetZone                  = "aws:route53/getZone:getZone"
 	GetParameter             = "aws:ssm/getParameter:getParameter"
-	GetResources             = "aws:resourcegroupstaggingapi/getResources:getResources"
 )
 
 // Type is one AWS resource type.
@@ -85,10 +85,12 @@ type Type struct {
 	// IAM is the service prefix of the API calls that manage it, which the CI
 	// deploy role must be granted.
 	IAM string
-	// ID is the template of the id the mocks answer (see Expand); empty is a
-	// hash of the URN, the shape of ids AWS does not prefix.
+	// ID is the template of the id pulumi-aws gives it, which the mocks answer
+	// (see Expand; "{arn}" is its ARN); empty is a hash of the URN, for the
+	// types whose id fargo never reads.
 	ID string
-	// ARN is the template of its ARN as AWS shapes it; empty when it has none.
+	// ARN is the template of its ARN output as AWS shapes it; empty when
+	// pulumi-aws gives it none.
 	ARN string
 	// AutoName says Pulumi names it (its logical name and a random suffix)
 	// when the program does not.
@@ -112,7 +114,8 @@ type Function struct {
 	Token string
 	// Terraform is the Terraform data source pulumi-aws maps it to.
 	Terraform string
-	// IAM is the service prefix of the call it makes.
+	// IAM is the service prefix of the call it makes; empty when the call
+	// needs no permission.
 	IAM string
 }
 
@@ -126,29 +129,29 @@ func arn(head, service, resource string) string { return fmt.Sprintf(head, servi
 
 // Types is the catalogue, sorted by token.
 var Types = []Type{
-	{Token: ACMCertificate, Terraform: "aws_acm_certificate", IAM: "acm",
+	{Token: ACMCertificate, Terraform: "aws_acm_certificate", IAM: "acm", ID: "{arn}",
 		ARN: arn(regional, "acm", "certificate/{hash32}"), Checks: []string{"ACM.1", "IAM.STACK"}},
 	{Token: ACMCertificateValidation, Terraform: "aws_acm_certificate_validation", IAM: "acm", Checks: []string{"ACM.1"}},
-	{Token: AppAutoscalingPolicy, Terraform: "aws_appautoscaling_policy", IAM: "application-autoscaling", AutoName: true,
+	{Token: AppAutoscalingPolicy, Terraform: "aws_appautoscaling_policy", IAM: "application-autoscaling", ID: "{name}", AutoName: true,
 		ARN: arn(regional, "autoscaling", "scalingPolicy:{hash32}:resource/ecs/{resourceId}:policyName/{name}")},
-	{Token: AppAutoscalingScheduledAction, Terraform: "aws_appautoscaling_scheduled_action", IAM: "application-autoscaling",
+	{Token: AppAutoscalingScheduledAction, Terraform: "aws_appautoscaling_scheduled_action", IAM: "application-autoscaling", AutoName: true,
 		ARN:  arn(regional, "autoscaling", "scheduledAction:{hash32}:resource/ecs/{resourceId}:scheduledActionName/{name}"),
 		Cost: "its capacity and schedule set how many tasks a service runs, awake and asleep"},
-	{Token: AppAutoscalingTarget, Terraform: "aws_appautoscaling_target", IAM: "application-autoscaling",
+	{Token: AppAutoscalingTarget, Terraform: "aws_appautoscaling_target", IAM: "application-autoscaling", ID: "{resourceId}",
 		ARN:  arn(regional, "application-autoscaling", "scalable-target/{hash32}"),
 		Cost: "its minimum and maximum bound a service's tasks"},
-	{Token: Budget, Terraform: "aws_budgets_budget", IAM: "budgets", AutoName: true,
+	{Token: Budget, Terraform: "aws_budgets_budget", IAM: "budgets", ID: "{account}:{name}", AutoName: true,
 		ARN: arn(global, "budgets", "budget/{name}")},
-	{Token: LogGroup, Terraform: "aws_cloudwatch_log_group", IAM: "logs", AutoName: true,
+	{Token: LogGroup, Terraform: "aws_cloudwatch_log_group", IAM: "logs", ID: "{name}", AutoName: true,
 		ARN:      arn(regional, "logs", "log-group:{name}"),
 		Cost:     "its presence prices log ingestion and storage at the assumed volume (logsIngestGb, logsStorageGbMonth)",
 		Checks:   []string{"CloudWatch.16", "LOGS.1"},
 		Stateful: []string{"name"}},
-	{Token: MetricAlarm, Terraform: "aws_cloudwatch_metric_alarm", IAM: "cloudwatch", AutoName: true,
+	{Token: MetricAlarm, Terraform: "aws_cloudwatch_metric_alarm", IAM: "cloudwatch", ID: "{name}", AutoName: true,
 		ARN:    arn(regional, "cloudwatch", "alarm:{name}"),
 		Cost:   "per metric it reads a month (alarmMetricMonth)",
 		Checks: []string{"CloudWatch.15", "CloudWatch.17"}},
-	{Token: DynamoDBTable, Terraform: "aws_dynamodb_table", IAM: "dynamodb", AutoName: true,
+	{Token: DynamoDBTable, Terraform: "aws_dynamodb_table", IAM: "dynamodb", ID: "{name}", AutoName: true,
 		ARN:      arn(regional, "dynamodb", "table/{name}"),
 		Cost:     "on demand: a note that requests and storage are priced by use",
 		Checks:   []string{"DATA.1", "DATA.2"},
@@ -164,13 +167,13 @@ var Types = []Type{
 	{Token: InternetGateway, Terraform: "aws_internet_gateway", IAM: "ec2",
 		ID: "igw-{hash17}", ARN: arn(regional, "ec2", "internet-gateway/{id}")},
 	{Token: NATGateway, Terraform: "aws_nat_gateway", IAM: "ec2",
-		ID: "nat-{hash17}", ARN: arn(regional, "ec2", "natgateway/{id}"),
+		ID:   "nat-{hash17}",
 		Cost: "by the hour (natHour); its presence prices the assumed GB it processes (natGb)"},
 	{Token: Route, Terraform: "aws_route", IAM: "ec2"},
 	{Token: RouteTable, Terraform: "aws_route_table", IAM: "ec2",
 		ID: "rtb-{hash17}", ARN: arn(regional, "ec2", "route-table/{id}")},
 	{Token: RouteTableAssociation, Terraform: "aws_route_table_association", IAM: "ec2", ID: "rtbassoc-{hash17}"},
-	{Token: SecurityGroup, Terraform: "aws_security_group", IAM: "ec2",
+	{Token: SecurityGroup, Terraform: "aws_security_group", IAM: "ec2", AutoName: true,
 		ID: "sg-{hash17}", ARN: arn(regional, "ec2", "security-group/{id}"), Checks: []string{"EC2.18", "EC2.19"}},
 	{Token: Subnet, Terraform: "aws_subnet", IAM: "ec2",
 		ID: "subnet-{hash17}", ARN: arn(regional, "ec2", "subnet/{id}"), Checks: []string{"EC2.15"}},
@@ -179,62 +182,61 @@ var Types = []Type{
 		Stateful: []string{"cidrBlock"}},
 	{Token: VPCEndpoint, Terraform: "aws_vpc_endpoint", IAM: "ec2",
 		ID: "vpce-{hash17}", ARN: arn(regional, "ec2", "vpc-endpoint/{id}"),
-		Cost: "an interface endpoint per zone by the hour and GB (interfaceEndpointHour, interfaceEndpointGb); a gateway endpoint is free"},
+		Cost: "an interface endpoint per zone by the hour (interfaceEndpointHour); a gateway endpoint as a line at no cost (gatewayEndpoint)"},
 	{Token: ECRLifecyclePolicy, Terraform: "aws_ecr_lifecycle_policy", IAM: "ecr", Checks: []string{"ECR.3"}},
-	{Token: ECRRepository, Terraform: "aws_ecr_repository", IAM: "ecr", AutoName: true,
+	{Token: ECRRepository, Terraform: "aws_ecr_repository", IAM: "ecr", ID: "{name}", AutoName: true,
 		ARN:      arn(regional, "ecr", "repository/{name}"),
 		Cost:     "its images' storage at the assumed size (ecrGbMonth)",
 		Checks:   []string{"ECR.1", "ECR.2", "ECR.3"},
 		Stateful: []string{"name"}},
-	{Token: ECSCluster, Terraform: "aws_ecs_cluster", IAM: "ecs", AutoName: true,
+	{Token: ECSCluster, Terraform: "aws_ecs_cluster", IAM: "ecs", ID: "{arn}", AutoName: true,
 		ARN:    arn(regional, "ecs", "cluster/{name}"),
 		Cost:   "free itself; read to note that Container Insights, when on, is billed by use",
 		Checks: []string{"ECS.12"}},
 	{Token: ECSClusterCapacityProviders, Terraform: "aws_ecs_cluster_capacity_providers", IAM: "ecs",
 		Cost: "its default strategy splits a service's tasks between Fargate and Fargate Spot"},
-	{Token: ECSService, Terraform: "aws_ecs_service", IAM: "ecs", AutoName: true,
-		ARN:    arn(regional, "ecs", "service/{name}"),
+	{Token: ECSService, Terraform: "aws_ecs_service", IAM: "ecs", ID: "{cluster|:cluster/=:service/}/{name}", AutoName: true,
 		Cost:   "its tasks' vCPU and memory by the hour, on Fargate or Fargate Spot, x86 or ARM (fargate*, spot*), and a public IPv4 address per task that has one",
 		Checks: []string{"ECS.2", "ECS.10", "REL.1", "REL.2", "REL.4", "REL.5"}},
-	{Token: ECSTaskDefinition, Terraform: "aws_ecs_task_definition", IAM: "ecs",
+	{Token: ECSTaskDefinition, Terraform: "aws_ecs_task_definition", IAM: "ecs", ID: "{family}",
 		ARN:    arn(regional, "ecs", "task-definition/{family}:1"),
 		Cost:   "its CPU, memory and architecture size a service's tasks",
 		Checks: []string{"ECS.4", "ECS.5", "ECS.8", "ECS.9", "ECS.20", "REL.3"}},
 	{Token: IAMGroupPolicy, Terraform: "aws_iam_group_policy", IAM: "iam", Checks: []string{"IAM.1", "IAM.21", "IAM.STACK", "IAM.PASSROLE"}},
-	{Token: OIDCProvider, Terraform: "aws_iam_openid_connect_provider", IAM: "iam",
+	{Token: OIDCProvider, Terraform: "aws_iam_openid_connect_provider", IAM: "iam", ID: "{arn}",
 		ARN: arn(global, "iam", "oidc-provider/{url|https://=}")},
-	{Token: IAMPolicy, Terraform: "aws_iam_policy", IAM: "iam", AutoName: true,
+	{Token: IAMPolicy, Terraform: "aws_iam_policy", IAM: "iam", ID: "{arn}", AutoName: true,
 		ARN: arn(global, "iam", "policy/{name}"), Checks: []string{"IAM.1", "IAM.21", "IAM.STACK", "IAM.SIZE", "IAM.PASSROLE"}},
-	{Token: IAMRole, Terraform: "aws_iam_role", IAM: "iam", AutoName: true,
+	{Token: IAMRole, Terraform: "aws_iam_role", IAM: "iam", ID: "{name}", AutoName: true,
 		ARN: arn(global, "iam", "role{path}{name}"), Checks: []string{"IAM.1", "IAM.21", "IAM.STACK", "IAM.PASSROLE", "GH.1"}},
-	{Token: IAMRolePolicy, Terraform: "aws_iam_role_policy", IAM: "iam", Checks: []string{"IAM.1", "IAM.21", "IAM.STACK", "IAM.SIZE", "IAM.PASSROLE"}},
+	{Token: IAMRolePolicy, Terraform: "aws_iam_role_policy", IAM: "iam", AutoName: true, ID: "{role}:{name}", Checks: []string{"IAM.1", "IAM.21", "IAM.STACK", "IAM.SIZE", "IAM.PASSROLE"}},
 	{Token: IAMRolePolicyAttachment, Terraform: "aws_iam_role_policy_attachment", IAM: "iam", Checks: []string{"IAM.1"}},
 	{Token: IAMUserPolicy, Terraform: "aws_iam_user_policy", IAM: "iam", Checks: []string{"IAM.1", "IAM.21", "IAM.STACK", "IAM.PASSROLE"}},
-	{Token: Listener, Terraform: "aws_lb_listener", IAM: "elasticloadbalancing",
+	{Token: Listener, Terraform: "aws_lb_listener", IAM: "elasticloadbalancing", ID: "{arn}",
 		// As AWS names it: its load balancer's name and id, then its own id
 		// (policies quote listener ARNs, and their size is checked).
 		ARN:    "{loadBalancerArn|:loadbalancer/=:listener/}/{hash16}",
 		Checks: []string{"ELB.1", "ELB.17"}},
-	{Token: ListenerRule, Terraform: "aws_lb_listener_rule", IAM: "elasticloadbalancing",
+	{Token: ListenerRule, Terraform: "aws_lb_listener_rule", IAM: "elasticloadbalancing", ID: "{arn}",
 		ARN:    "{listenerArn|:listener/=:listener-rule/}/{hash16}",
 		Checks: []string{"ELB.1"}},
-	{Token: LoadBalancer, Terraform: "aws_lb", IAM: "elasticloadbalancing", AutoName: true,
+	{Token: LoadBalancer, Terraform: "aws_lb", IAM: "elasticloadbalancing", ID: "{arn}", AutoName: true,
 		ARN:      arn(regional, "elasticloadbalancing", "loadbalancer/app/{name}/{hash16}"),
 		Cost:     "by the hour (albHour) and a public IPv4 address per zone (publicIpv4Hour); its presence prices the assumed LCU-hours and data out (albLcuHour, dataOutGb)",
 		Checks:   []string{"ELB.4", "ELB.6", "ELB.12", "ELB.13"},
 		Stateful: []string{"name", "internal", "loadBalancerType"}},
-	{Token: TargetGroup, Terraform: "aws_lb_target_group", IAM: "elasticloadbalancing", AutoName: true,
+	{Token: TargetGroup, Terraform: "aws_lb_target_group", IAM: "elasticloadbalancing", ID: "{arn}", AutoName: true,
 		ARN: arn(regional, "elasticloadbalancing", "targetgroup/{name}/{hash16}"), Checks: []string{"REL.3"}},
-	{Token: Route53Record, Terraform: "aws_route53_record", IAM: "route53"},
-	{Token: Route53Zone, Terraform: "aws_route53_zone", IAM: "route53",
+	{Token: Route53Record, Terraform: "aws_route53_record", IAM: "route53", ID: "{zoneId}_{name}_{type}"},
+	{Token: Route53Zone, Terraform: "aws_route53_zone", IAM: "route53", ID: "{zoneId}",
 		ARN:      "arn:aws:route53:::hostedzone/{zoneId}",
 		Cost:     "a hosted zone a month (hostedZoneMonth)",
 		Stateful: []string{"name"}},
-	{Token: SNSTopic, Terraform: "aws_sns_topic", IAM: "sns", AutoName: true,
+	{Token: SNSTopic, Terraform: "aws_sns_topic", IAM: "sns", ID: "{arn}", AutoName: true,
 		ARN: arn(regional, "sns", "{name}")},
-	{Token: SNSTopicSubscription, Terraform: "aws_sns_topic_subscription", IAM: "sns",
+	{Token: SNSTopicSubscription, Terraform: "aws_sns_topic_subscription", IAM: "sns", ID: "{arn}",
 		ARN: "{topic}:{hash32}"},
-	{Token: SSMParameter, Terraform: "aws_ssm_parameter", IAM: "ssm",
+	{Token: SSMParameter, Terraform: "aws_ssm_parameter", IAM: "ssm", AutoName: true,
 		ID: "{name}", ARN: arn(regional, "ssm", "parameter{name}")},
 	{Token: SecurityGroupEgressRule, Terraform: "aws_vpc_security_group_egress_rule", IAM: "ec2",
 		ID: "sgr-{hash17}", ARN: arn(regional, "ec2", "security-group-rule/{id}")},
@@ -246,7 +248,9 @@ var Types = []Type{
 var Functions = []Function{
 	{Token: GetOpenIDConnectProvider, Terraform: "aws_iam_openid_connect_provider", IAM: "iam"},
 	{Token: GetAvailabilityZones, Terraform: "aws_availability_zones", IAM: "ec2"},
-	{Token: GetCallerIdentity, Terraform: "aws_caller_identity", IAM: "sts"},
+	// sts:GetCallerIdentity needs no permission: AWS allows it to every caller
+	// (docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+	{Token: GetCallerIdentity, Terraform: "aws_caller_identity"},
 	{Token: GetResources, Terraform: "aws_resourcegroupstaggingapi_resources", IAM: "tag"},
 	{Token: GetZone, Terraform: "aws_route53_zone", IAM: "route53"},
 	{Token: GetParameter, Terraform: "aws_ssm_parameter", IAM: "ssm"},
@@ -273,6 +277,7 @@ func LookupFunction(token string) (Function, bool) {
 // MissingError says a token is not in the catalogue: what to add, and where.
 type MissingError struct{ Token string }
 
+// Error says what to add, and where.
 func (e *MissingError) Error() string {
 	return fmt.Sprintf("%s is not in fargo's catalogue of AWS types: add an entry to internal/awstypes/awstypes.go (its Terraform name, IAM prefix, id and ARN shape, cost and checks)", e.Token)
 }

@@ -7,12 +7,12 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/fargo-dev/fargo/internal/awstypes"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/fargo-dev/fargo/internal/awsiam"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"github.com/fargo-dev/fargo/internal/envname"
 	"github.com/fargo-dev/fargo/internal/graph"
 )

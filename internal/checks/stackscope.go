@@ -3,13 +3,13 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/fargo-dev/fargo/internal/awstypes"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/fargo-dev/fargo/internal/awsiam"
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"github.com/fargo-dev/fargo/internal/graph"
 	"github.com/fargo-dev/fargo/internal/naming"
 )

@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"github.com/fargo-dev/fargo/internal/awstypes"
 	"maps"
 	"math"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fargo-dev/fargo/internal/awstypes"
 	"github.com/fargo-dev/fargo/internal/cron"
 	"github.com/fargo-dev/fargo/internal/graph"
 )

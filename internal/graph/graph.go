@@ -250,12 +250,13 @@ func (e *Export) Region() string {
 	return ""
 }
 
-// Decode reads an export document, or the raw deployment, from r. As the
-// engine's stack.DeserializeUntypedDeployment does (in pulumi/pkg, which fargo
+// Decode reads an export document, or the raw deployment, from r. Like the
+// engine's stack.DeserializeUntypedDeployment (in pulumi/pkg, which fargo
 // does not import), it decodes the envelope (apitype.UntypedDeployment),
 // refuses a schema version newer than the SDK knows, and decodes versions 3
-// and 4 as DeploymentV3; versions 1 and 2, which the engine would migrate, are
-// refused.
+// and 4 as DeploymentV3; unlike it, it refuses versions 1 and 2, which the
+// engine would migrate, and does not refuse a version 4 feature it does not
+// know: fargo only reads the resources.
 func Decode(r io.Reader) (*Export, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {

@@ -8,7 +8,6 @@ package naming
 
 import (
 	"regexp"
-	"strconv"
 )
 
 // Tag keys every resource carries; the deploy role's tag conditions test them.
@@ -31,11 +30,6 @@ var previewStackPattern = regexp.MustCompile(`^` + PreviewStackPrefix + `[1-9][0
 
 // IsPreviewStack reports whether a stack name is a preview's (pr<number>).
 func IsPreviewStack(stack string) bool { return previewStackPattern.MatchString(stack) }
-
-// PreviewStackName is the preview stack of a pull request.
-func PreviewStackName(pullRequest int) string {
-	return PreviewStackPrefix + strconv.Itoa(pullRequest)
-}
 
 // previewJoin joins project and stack in a preview's names. No other stack's
 // names hold it (project and stack names have no underscore), so the previews

@@ -29,18 +29,6 @@ func TestIsPreviewStack(t *testing.T) {
 	}
 }
 
-func TestPreviewStackNameIsAPreview(t *testing.T) {
-	for _, c := range []struct {
-		pullRequest int
-		want        string
-	}{{1, "pr1"}, {31, "pr31"}, {123456789, "pr123456789"}} {
-		got := PreviewStackName(c.pullRequest)
-		if got != c.want || !IsPreviewStack(got) {
-			t.Errorf("PreviewStackName(%d) = %q (a preview: %v), want %q", c.pullRequest, got, IsPreviewStack(got), c.want)
-		}
-	}
-}
-
 func TestStackBase(t *testing.T) {
 	for _, c := range []struct {
 		project, stack, want string

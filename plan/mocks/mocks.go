@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,6 +77,7 @@ type Monitor struct {
 
 	mu            sync.Mutex
 	registrations []Registration
+	invoked       map[string]bool
 }
 
 // New returns a Monitor for a project and stack.
@@ -131,8 +133,14 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		}
 	case strings.HasPrefix(reg.Type, "aws:") && args.Custom:
 		return "", nil, &awstypes.MissingError{Token: reg.Type}
-	case reg.Type == awsxImage && !m.opts.Preview:
-		outs["imageUri"] = resource.NewProperty(outs["repositoryUrl"].StringValue() + "@sha256:" + short(reg.URN, 64))
+	case m.opts.Preview:
+	case args.Custom: // a provider: its id only matters as known
+		id = short(reg.URN, 12)
+		outs["id"] = resource.NewProperty(id)
+	case reg.Type == awsxImage:
+		if url := outs["repositoryUrl"]; url.IsString() {
+			outs["imageUri"] = resource.NewProperty(url.StringValue() + "@sha256:" + short(reg.URN, 64))
+		}
 	}
 	reg.ID, reg.Outputs = id, outs
 
@@ -164,8 +172,21 @@ func (m *Monitor) stackReference(reg Registration, name string) (string, resourc
 	return name, outs, nil
 }
 
+// Invoked returns the function tokens called so far, sorted.
+func (m *Monitor) Invoked() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Sorted(maps.Keys(m.invoked))
+}
+
 // Call answers provider function invokes.
 func (m *Monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	if m.invoked == nil {
+		m.invoked = map[string]bool{}
+	}
+	m.invoked[args.Token] = true
+	m.mu.Unlock()
 	region := m.opts.Region
 	if _, known := awstypes.LookupFunction(args.Token); !known && strings.HasPrefix(args.Token, "aws:") {
 		return nil, &awstypes.MissingError{Token: args.Token}
@@ -287,6 +308,9 @@ func (m *Monitor) expand(template, urn, id string, out resource.PropertyMap) (st
 			return id, id != ""
 		}
 		if n, err := strconv.Atoi(strings.TrimPrefix(key, "hash")); err == nil && strings.HasPrefix(key, "hash") {
+			if n < 1 || n > sha256.Size*2 {
+				return "", false
+			}
 			return short(urn, n), true
 		}
 		if v, ok := out[resource.PropertyKey(key)]; ok && v.IsString() {
@@ -308,12 +332,18 @@ func (m *Monitor) answer(t awstypes.Type, name, urn string, in, out resource.Pro
 	if _, named := in["name"]; t.AutoName && !named {
 		out["name"] = resource.NewProperty(autoName(name, urn))
 	}
-	id, err := m.expand(cmp.Or(t.ID, "{hash12}"), urn, "", out)
-	if err != nil {
-		return "", fmt.Errorf("%s %s: id: %w", t.Token, name, err)
-	}
-	out["id"] = resource.NewProperty(id)
 	m.fill(t.Token, urn, in, out)
+	// An id is the ARN for many types (ID "{arn}"), and the ARN holds the id
+	// for others ("{id}"): whichever the other needs comes first.
+	idTemplate := cmp.Or(t.ID, "{hash12}")
+	idFromARN := strings.Contains(idTemplate, "{arn}")
+	id := ""
+	var err error
+	if !idFromARN {
+		if id, err = m.expand(idTemplate, urn, "", out); err != nil {
+			return "", fmt.Errorf("%s %s: id: %w", t.Token, name, err)
+		}
+	}
 	if t.ARN != "" {
 		arn, err := m.expand(t.ARN, urn, id, out)
 		if err != nil {
@@ -321,6 +351,12 @@ func (m *Monitor) answer(t awstypes.Type, name, urn string, in, out resource.Pro
 		}
 		out["arn"] = resource.NewProperty(arn)
 	}
+	if idFromARN {
+		if id, err = m.expand(idTemplate, urn, "", out); err != nil {
+			return "", fmt.Errorf("%s %s: id: %w", t.Token, name, err)
+		}
+	}
+	out["id"] = resource.NewProperty(id)
 	return id, nil
 }
 
@@ -340,8 +376,8 @@ func (m *Monitor) fill(typ, urn string, in, out resource.PropertyMap) {
 		set("defaultSecurityGroupId", "sg-"+short(urn+"default", 17))
 		set("mainRouteTableId", "rtb-"+short(urn+"main", 17))
 	case awstypes.EIP:
-		set("allocationId", str("id"))
-		set("publicIp", "203.0.113.10") // documentation range
+		set("allocationId", "eipalloc-"+short(urn, 17)) // its id
+		set("publicIp", "203.0.113.10")                 // documentation range
 	case awstypes.Instance:
 		set("primaryNetworkInterfaceId", "eni-"+short(urn, 17))
 	case awstypes.ECRRepository:
