@@ -2,6 +2,7 @@ package infra_test
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +21,31 @@ func catalogueVariants(t *testing.T) map[string]*graph.Export {
 	v["pr7"] = planFor(t, "pr7").exp
 	v["dev-default-strategy"] = onDefaultStrategy(planFor(t, "dev").exp)
 	return v
+}
+
+// priceKey is the prices.json key of a usage type.
+func priceKey(region *cost.RegionPrices, usageType string) string {
+	for key, p := range region.Prices {
+		if p.UsageType == usageType {
+			return key
+		}
+	}
+	return usageType
+}
+
+// namesPrice says whether a catalogue Cost text names a price key among the
+// keys it lists in parentheses: exactly, or by a prefix ("fargate*",
+// "instanceHour:<type>").
+func namesPrice(text, key string) bool {
+	for _, m := range regexp.MustCompile(`\(([^)]*)\)`).FindAllStringSubmatch(text, -1) {
+		for _, named := range strings.Split(m[1], ", ") {
+			head, _, wild := strings.Cut(strings.TrimSuffix(named, "*"), "<")
+			if named == key || ((wild || strings.HasSuffix(named, "*")) && strings.HasPrefix(key, head)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // onDefaultStrategy is a copy of a plan whose services name no capacity
@@ -67,6 +93,10 @@ func TestCatalogueNamesTheChecksThatReadEachType(t *testing.T) {
 }
 
 func TestCatalogueSaysWhatTheCostModelReads(t *testing.T) {
+	book, err := cost.Prices()
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := map[string]bool{}
 	for variant, exp := range catalogueVariants(t) {
 		traced := *exp // the cached plan is shared: trace a copy
@@ -75,8 +105,18 @@ func TestCatalogueSaysWhatTheCostModelReads(t *testing.T) {
 				got[typ] = true
 			}
 		}
-		if _, err := cost.EstimateGraph(&traced, cost.Assumptions{}); err != nil {
+		est, err := cost.EstimateGraph(&traced, cost.Assumptions{})
+		if err != nil {
 			t.Fatalf("%s: %v", variant, err)
+		}
+		region, err := book.Region(exp.Region())
+		if err != nil {
+			t.Fatalf("%s: %v", variant, err)
+		}
+		for _, it := range est.Items {
+			if typ, ok := awstypes.Lookup(it.Type); ok && !namesPrice(typ.Cost, priceKey(region, it.UsageType)) {
+				t.Errorf("%s: the cost model prices %s by %s, which its catalogue Cost (%q) does not name", variant, it.Type, priceKey(region, it.UsageType), typ.Cost)
+			}
 		}
 	}
 	for _, typ := range awstypes.Types {

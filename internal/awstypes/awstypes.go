@@ -95,8 +95,9 @@ type Type struct {
 	// AutoName says Pulumi names it (its logical name and a random suffix)
 	// when the program does not.
 	AutoName bool
-	// Cost is what the cost model reads it for; empty when it is free and the
-	// model does not read it.
+	// Cost is what the cost model reads it for, naming in parentheses the
+	// prices.json keys it prices it by ("fargate*" for each key so beginning);
+	// empty when it is free and the model does not read it.
 	Cost string
 	// Checks are the controls (internal/checks) that read it.
 	Checks []string
@@ -163,7 +164,7 @@ var Types = []Type{
 		Cost: "a public IPv4 address by the hour (publicIpv4Hour)"},
 	{Token: Instance, Terraform: "aws_instance", IAM: "ec2",
 		ID: "i-{hash17}", ARN: arn(regional, "ec2", "instance/{id}"),
-		Cost: "its type by the hour (instanceHour:<type>), its gp3 root volume (gp3GbMonth) and its public IPv4 address"},
+		Cost: "its type by the hour (instanceHour:<type>), its gp3 root volume (gp3GbMonth) and its public IPv4 address (publicIpv4Hour)"},
 	{Token: InternetGateway, Terraform: "aws_internet_gateway", IAM: "ec2",
 		ID: "igw-{hash17}", ARN: arn(regional, "ec2", "internet-gateway/{id}")},
 	{Token: NATGateway, Terraform: "aws_nat_gateway", IAM: "ec2",
@@ -196,7 +197,7 @@ var Types = []Type{
 	{Token: ECSClusterCapacityProviders, Terraform: "aws_ecs_cluster_capacity_providers", IAM: "ecs",
 		Cost: "its default strategy splits a service's tasks between Fargate and Fargate Spot"},
 	{Token: ECSService, Terraform: "aws_ecs_service", IAM: "ecs", ID: "{cluster|:cluster/=:service/}/{name}", AutoName: true,
-		Cost:   "its tasks' vCPU and memory by the hour, on Fargate or Fargate Spot, x86 or ARM (fargate*, spot*), and a public IPv4 address per task that has one",
+		Cost:   "its tasks' vCPU and memory by the hour, on Fargate or Fargate Spot, x86 or ARM (fargate*, spot*), and a public IPv4 address per task that has one (publicIpv4Hour)",
 		Checks: []string{"ECS.2", "ECS.10", "REL.1", "REL.2", "REL.4", "REL.5"}},
 	{Token: ECSTaskDefinition, Terraform: "aws_ecs_task_definition", IAM: "ecs", ID: "{family}",
 		ARN:    arn(regional, "ecs", "task-definition/{family}:1"),
