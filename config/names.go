@@ -12,20 +12,8 @@ import (
 // names begin, and how a preview's differ, is internal/naming's rule, which the
 // checks read too.
 
-// Tag keys every resource carries (internal/naming's, where the checks read
-// them too).
-const (
-	TagProject   = naming.TagProject
-	TagStack     = naming.TagStack
-	TagPreviewOf = naming.TagPreviewOf
-)
-
 // StackNamePrefix begins the stack's repository, task family and table names.
 func StackNamePrefix(project, stack string) string { return naming.StackBase(project, stack) + "-" }
-
-// PreviewsNamePrefix begins every preview's names, as StackNamePrefix begins one
-// stack's: what the previews role's name patterns match.
-func PreviewsNamePrefix(project string) string { return naming.PreviewsNamePrefix(project) }
 
 // PreviewRepositoryName is the repository of a host's previews' images of a
 // service, apart from the host's own.
@@ -61,7 +49,7 @@ func ImageTagParameterName(project, stack, service string) string {
 // stackPath is <project>/<stack>, or a preview's <project>_<stack>: the start of
 // the stack's role and parameter paths.
 func stackPath(project, stack string) string {
-	if IsPreviewStack(stack) {
+	if naming.IsPreviewStack(stack) {
 		return naming.StackBase(project, stack)
 	}
 	return project + "/" + stack

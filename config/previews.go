@@ -11,14 +11,10 @@ import (
 	"github.com/fargo-dev/fargo/internal/naming"
 )
 
-// A preview is a stack named pr<number> (PreviewStackPrefix and the pull
-// request's number) whose stack file says whose preview it is (fargo:previewOf):
-// it runs its own tasks on its host's network and load balancer. The name is
-// internal/naming's rule, which the checks read too.
-const PreviewStackPrefix = naming.PreviewStackPrefix
-
-// IsPreviewStack reports whether a stack name is a preview's (pr<number>).
-func IsPreviewStack(stack string) bool { return naming.IsPreviewStack(stack) }
+// A preview is a stack named pr<number> (naming.PreviewStackPrefix and the
+// pull request's number) whose stack file says whose preview it is
+// (fargo:previewOf): it runs its own tasks on its host's network and load
+// balancer. The name is internal/naming's rule, which the checks read too.
 
 // Application Load Balancer quotas a host and its previews share
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html):
@@ -205,9 +201,9 @@ func (c *Config) IsPreview() bool { return c.PreviewOf != "" }
 func (c *Config) checkStackKind(get func(string) (string, bool)) error {
 	of, _ := get(fullKey("previewOf"))
 	switch {
-	case of == "" && IsPreviewStack(c.Stack):
+	case of == "" && naming.IsPreviewStack(c.Stack):
 		return errorf("stack name", "%q is a preview's name (pr<number>); a preview's stack file sets fargo:previewOf to the stack it previews, and other stacks take other names", c.Stack)
-	case of != "" && !IsPreviewStack(c.Stack):
+	case of != "" && !naming.IsPreviewStack(c.Stack):
 		return errorf(fullKey("previewOf"), "is set on stack %q; previews are named pr<number>, after their pull request (pr12)", c.Stack)
 	}
 	return nil
@@ -219,7 +215,7 @@ func (c *Config) parsePreviewOf(get func(string) (string, bool)) error {
 	switch {
 	case !stackNamePattern.MatchString(of):
 		return errorf(key, "%q is not a stack name; name the stack the preview runs beside, e.g. dev", of)
-	case IsPreviewStack(of):
+	case naming.IsPreviewStack(of):
 		return errorf(key, "%q is a preview; a preview's host is a stack with fargo:previews, e.g. dev", of)
 	}
 	c.PreviewOf = of

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/naming"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 )
 
@@ -498,7 +499,7 @@ func missingPreviewTags(exp *graph.Export, stack string) []string {
 		if !ok {
 			continue
 		}
-		if tags[config.TagStack] != stack || tags[config.TagPreviewOf] != "dev" {
+		if tags[naming.TagStack] != stack || tags[naming.TagPreviewOf] != "dev" {
 			out = append(out, r.Name())
 		}
 	}
@@ -589,7 +590,7 @@ func (s *suite) prUpdate(t *testing.T) {
 	var holders []string
 	for port := 8003; port <= 8010; port++ {
 		out := s.awsString(t, "elbv2", "create-listener", "--load-balancer-arn", lb, "--protocol", "HTTP", "--port", fmt.Sprint(port),
-			"--default-actions", "Type=forward,TargetGroupArn="+tg, "--tags", fmt.Sprintf("Key=%s,Value=pr%d", config.TagStack, 100+port-8003),
+			"--default-actions", "Type=forward,TargetGroupArn="+tg, "--tags", fmt.Sprintf("Key=%s,Value=pr%d", naming.TagStack, 100+port-8003),
 			"--query", "Listeners[0].ListenerArn")
 		holders = append(holders, out)
 	}
@@ -761,9 +762,9 @@ func towardStack(r iamRequest, stack, host string) (iamRequest, bool) {
 	tagged := false
 	for k, v := range r.Context {
 		switch {
-		case strings.HasSuffix(k, "/"+config.TagPreviewOf):
+		case strings.HasSuffix(k, "/"+naming.TagPreviewOf):
 			tagged = true
-		case strings.HasSuffix(k, "/"+config.TagStack):
+		case strings.HasSuffix(k, "/"+naming.TagStack):
 			ctx[k] = stack
 			tagged = true
 		default:

@@ -19,6 +19,7 @@ import (
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/naming"
 	"github.com/fargo-dev/fargo/plan"
 	"github.com/fargo-dev/fargo/plan/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -998,7 +999,7 @@ func (s *suite) taggedFor(t *testing.T, stack string) []string {
 	var resources struct {
 		ResourceTagMappingList []struct{ ResourceARN string }
 	}
-	if err := json.Unmarshal([]byte(s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key="+config.TagStack+",Values="+stack)), &resources); err != nil {
+	if err := json.Unmarshal([]byte(s.aws(t, "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key="+naming.TagStack+",Values="+stack)), &resources); err != nil {
 		t.Fatalf("the account's tagged resources for %s cannot be read: %v", stack, err)
 	}
 	var arns []string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/internal/awsiam"
+	"github.com/fargo-dev/fargo/internal/naming"
 )
 
 // PolicyScope is what a stack's CI policies are scoped to.
@@ -67,8 +68,8 @@ func (p PolicyScope) PreviewPolicy() awsiam.Document { return awsiam.Policy(p.re
 // stack chooses (EC2, load balancers, certificates, scaling targets).
 func (p PolicyScope) ownTagsIfTagged() map[string]any {
 	return map[string]any{
-		"aws:ResourceTag/" + config.TagProject: p.Project, "aws:ResourceTag/" + config.TagStack: p.Stack,
-		"aws:RequestTag/" + config.TagProject: p.Project, "aws:RequestTag/" + config.TagStack: p.Stack,
+		"aws:ResourceTag/" + naming.TagProject: p.Project, "aws:ResourceTag/" + naming.TagStack: p.Stack,
+		"aws:RequestTag/" + naming.TagProject: p.Project, "aws:RequestTag/" + naming.TagStack: p.Stack,
 	}
 }
 
@@ -309,7 +310,7 @@ var (
 // images, and nothing of any other stack's:
 //   - what a preview names (cluster, services, task definitions, log groups,
 //     image tag parameters, roles, tables) by the previews' names, fargo_pr*,
-//     which no other stack's names begin with (config.PreviewsNamePrefix);
+//     which no other stack's names begin with (naming.PreviewsNamePrefix);
 //   - what AWS names (security groups, target groups, listeners, rules, scalable
 //     targets): made only with the tags of this host's previews, and changed or
 //     deleted only when they carry them;
@@ -322,9 +323,9 @@ var (
 // It shares the deploy role's unscopable task definition actions
 // (DeployUnscopableActions).
 func (p PolicyScope) PreviewsPolicy(host PreviewHostResources) awsiam.Document {
-	previews := config.PreviewsNamePrefix(p.Project)
-	tagged := map[string]any{"aws:RequestTag/" + config.TagProject: p.Project, "aws:RequestTag/" + config.TagPreviewOf: p.Stack}
-	owned := map[string]any{"aws:ResourceTag/" + config.TagProject: p.Project, "aws:ResourceTag/" + config.TagPreviewOf: p.Stack}
+	previews := naming.PreviewsNamePrefix(p.Project)
+	tagged := map[string]any{"aws:RequestTag/" + naming.TagProject: p.Project, "aws:RequestTag/" + naming.TagPreviewOf: p.Stack}
+	owned := map[string]any{"aws:ResourceTag/" + naming.TagProject: p.Project, "aws:ResourceTag/" + naming.TagPreviewOf: p.Stack}
 	listeners := strings.Replace(host.LoadBalancerArn, ":loadbalancer/", ":listener/", 1) + "/*"
 	rules := strings.Replace(host.LoadBalancerArn, ":loadbalancer/", ":listener-rule/", 1) + "/*"
 	statements := []awsiam.Statement{

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fargo-dev/fargo/config"
 	"github.com/fargo-dev/fargo/infra"
 	"github.com/fargo-dev/fargo/internal/cost"
 	"github.com/fargo-dev/fargo/internal/graph"
+	"github.com/fargo-dev/fargo/internal/naming"
 	"github.com/fargo-dev/fargo/plan"
 	"github.com/fargo-dev/fargo/plan/mocks"
 )
@@ -170,7 +170,7 @@ func TestStackNamesTellPreviewsApart(t *testing.T) {
 		t.Errorf("a preview named staging: %v", err)
 	}
 	for name, want := range map[string]bool{"pr1": true, "pr123456": true, "pr0": false, "pr01": false, "prod": false, "pr": false, "pr1a": false} {
-		if config.IsPreviewStack(name) != want {
+		if naming.IsPreviewStack(name) != want {
 			t.Errorf("IsPreviewStack(%q) = %v", name, !want)
 		}
 	}

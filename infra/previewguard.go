@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/internal/naming"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/resourcegroupstaggingapi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -26,8 +27,8 @@ func previewsGuard(ctx *pulumi.Context, cfg *config.Config) (pulumi.ResourceOpti
 	found, err := resourcegroupstaggingapi.GetResources(ctx, &resourcegroupstaggingapi.GetResourcesArgs{
 		ResourceTypeFilters: []string{"elasticloadbalancing:targetgroup"},
 		TagFilters: []resourcegroupstaggingapi.GetResourcesTagFilter{
-			{Key: config.TagProject, Values: []string{cfg.Project}},
-			{Key: config.TagPreviewOf, Values: []string{cfg.Stack}},
+			{Key: naming.TagProject, Values: []string{cfg.Project}},
+			{Key: naming.TagPreviewOf, Values: []string{cfg.Stack}},
 		},
 	})
 	switch {
@@ -41,7 +42,7 @@ func previewsGuard(ctx *pulumi.Context, cfg *config.Config) (pulumi.ResourceOpti
 	}
 	var live []string
 	for _, r := range found.ResourceTagMappingLists {
-		if s := r.Tags[config.TagStack]; s != "" && !slices.Contains(live, s) {
+		if s := r.Tags[naming.TagStack]; s != "" && !slices.Contains(live, s) {
 			live = append(live, s)
 		}
 	}

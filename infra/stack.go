@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/internal/naming"
 	"github.com/fargo-dev/fargo/outputs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -142,12 +143,12 @@ func Build(ctx *pulumi.Context, cfg *config.Config, now time.Time) error {
 // stackTags are the tags every resource of the stack carries.
 func stackTags(cfg *config.Config) pulumi.StringMap {
 	tags := pulumi.StringMap{
-		config.TagProject: pulumi.String(cfg.Project),
-		config.TagStack:   pulumi.String(cfg.Stack),
+		naming.TagProject: pulumi.String(cfg.Project),
+		naming.TagStack:   pulumi.String(cfg.Stack),
 		"managed-by":      pulumi.String("pulumi"),
 	}
 	if cfg.IsPreview() {
-		tags[config.TagPreviewOf] = pulumi.String(cfg.PreviewOf)
+		tags[naming.TagPreviewOf] = pulumi.String(cfg.PreviewOf)
 	}
 	return tags
 }

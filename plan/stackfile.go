@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fargo-dev/fargo/config"
+	"github.com/fargo-dev/fargo/internal/naming"
 	sdkconfig "github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"gopkg.in/yaml.v3"
@@ -107,7 +107,7 @@ const PreviewTemplate = "Pulumi.pr.yaml"
 // ("pr"), which no stack may take: planning it plans the template as
 // TemplatePreview's preview.
 const (
-	TemplateStack   = config.PreviewStackPrefix
+	TemplateStack   = naming.PreviewStackPrefix
 	TemplatePreview = "pr1"
 )
 
@@ -123,7 +123,7 @@ func LoadStack(dir, stack string) (*StackConfig, error) {
 		return nil, err
 	}
 	stackPath := filepath.Join(dir, "Pulumi."+stack+".yaml")
-	if _, err := os.Stat(stackPath); errors.Is(err, fs.ErrNotExist) && config.IsPreviewStack(stack) {
+	if _, err := os.Stat(stackPath); errors.Is(err, fs.ErrNotExist) && naming.IsPreviewStack(stack) {
 		stackPath = filepath.Join(dir, PreviewTemplate)
 	}
 	data, err := os.ReadFile(stackPath)

@@ -126,14 +126,14 @@ func (m *Monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	outs := args.Inputs.Copy()
 	id := ""
 	switch t, known := awstypes.Lookup(reg.Type); {
+	case !known && strings.HasPrefix(reg.Type, "aws:") && args.Custom:
+		return "", nil, &awstypes.MissingError{Token: reg.Type}
+	case m.opts.Preview: // a new stack's preview knows no ids and no computed outputs
 	case known && args.Custom:
 		var err error
 		if id, err = m.answer(t, reg.Name, reg.URN, args.Inputs, outs); err != nil {
 			return "", nil, err
 		}
-	case strings.HasPrefix(reg.Type, "aws:") && args.Custom:
-		return "", nil, &awstypes.MissingError{Token: reg.Type}
-	case m.opts.Preview:
 	case args.Custom: // a provider: its id only matters as known
 		id = short(reg.URN, 12)
 		outs["id"] = resource.NewProperty(id)
@@ -326,9 +326,6 @@ func autoName(name, urn string) string { return name + "-" + short(urn, 7) }
 // answer fills a custom resource's state as AWS would: its catalogue entry's id,
 // name and ARN, and the outputs the program reads (fill).
 func (m *Monitor) answer(t awstypes.Type, name, urn string, in, out resource.PropertyMap) (string, error) {
-	if m.opts.Preview {
-		return "", nil // a new stack's preview knows none of them
-	}
 	if _, named := in["name"]; t.AutoName && !named {
 		out["name"] = resource.NewProperty(autoName(name, urn))
 	}
